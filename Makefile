@@ -1,0 +1,37 @@
+# The README's two commands: `make run` and `make test`. Both set everything up
+# on a fresh Debian/Ubuntu machine with Python 3.11.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEVICES ?= 3
+
+.PHONY: run test adb clean bench
+
+$(STAMP): setup.cfg setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The Debian adb package, installed when missing and we are root.
+adb:
+	@if ! command -v adb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq adb; \
+	  else \
+	    echo "adb is missing: run 'sudo apt-get install adb' (Debian/Ubuntu)"; exit 1; \
+	  fi; \
+	fi
+
+run: $(STAMP) adb
+	$(BIN)/tikmatrixd demo --devices $(DEVICES)
+
+test: $(STAMP) adb
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) adb
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from tikmatrixd.cli import main
+
+sys.exit(main())

@@ -1,0 +1,70 @@
+"""Domain objects → the JSON shapes of SPEC.md."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from tikmatrixd.core import names
+from tikmatrixd.core.devices import Account, Device
+from tikmatrixd.core.tasks import Task
+
+
+def timestamp(value: float | None, tz: tzinfo | None) -> str | None:
+    """ISO 8601 with offset, in the configured zone (None: the host's)."""
+    if value is None:
+        return None
+    moment = datetime.fromtimestamp(value, tz) if tz else datetime.fromtimestamp(value).astimezone()
+    return moment.isoformat(timespec="seconds")
+
+
+def task(task: Task, tz: tzinfo | None) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "serial": task.serial,
+        "username": names.display(task.username) if task.username else None,
+        "script_name": task.script_name,
+        "script_config": task.script_config,
+        "status": int(task.status),
+        "status_text": task.status.text,
+        "source": task.source,
+        "start_time": task.start_time,
+        "scheduled_at": timestamp(task.scheduled_at, tz),
+        "created_at": timestamp(task.created_at, tz),
+        "started_at": timestamp(task.started_at, tz),
+        "finished_at": timestamp(task.finished_at, tz),
+        "retry_count": task.retry_count,
+        "error": task.error,
+        "result": task.result,
+    }
+
+
+def account(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "email": account.email,
+        "platform": account.platform,
+        "packagename": account.packagename,
+        "device": account.device,
+        "device_online": account.device_online,
+        "device_name": account.device_name,
+        "logined": account.logined,
+        "logined_text": "logged in" if account.logined else "logged out",
+        "status": account.status,
+        "status_text": "enabled" if account.status == 0 else "disabled",
+        "tags": ",".join(account.tags),
+    }
+
+
+def device(device: Device) -> dict[str, Any]:
+    return {
+        "serial": device.serial,
+        "state": device.state,
+        "name": device.name,
+        "model": device.model,
+        "platform": device.platform,
+        "adb_server": device.adb_server,
+        "apps": device.apps,
+        "current_account": names.display(device.current_account) if device.current_account else None,
+    }

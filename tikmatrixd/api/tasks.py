@@ -1,0 +1,218 @@
+"""/api/v1/task: create (with fan-out), list, get, stop, retry, delete, stats."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from tikmatrixd import constants, keys
+from tikmatrixd.api import render
+from tikmatrixd.api.envelope import ok
+from tikmatrixd.api.parsing import json_object, load, path_id, query
+from tikmatrixd.core import schedule
+from tikmatrixd.core.errors import InvalidParameters, ScriptNameMissing, ScriptNotSupported, TaskNotFound
+from tikmatrixd.core.status import ErrorReason, TaskStatus
+from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
+from tikmatrixd.fields import StrictBool, StrictInt, Username, flatten_errors
+from tikmatrixd.scripts import SCRIPTS
+from tikmatrixd.scripts.base import ScriptContext
+
+routes = web.RouteTableDef()
+
+
+class CreateTaskSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    serials = fields.List(
+        fields.String(validate=validate.Length(min=1)),
+        allow_none=True, validate=validate.Length(min=1, max=constants.MAX_SERIALS),
+    )
+    usernames = fields.List(
+        Username(), allow_none=True, validate=validate.Length(min=1, max=constants.MAX_USERNAMES)
+    )
+    script_name = fields.String(required=True)
+    script_config = fields.Dict(required=True)
+    enable_multi_account = StrictBool(load_default=False)
+    start_time = fields.String(allow_none=True)
+
+    @validates("start_time")
+    def check_start_time(self, value: str | None, **kwargs: Any) -> None:
+        if value:
+            try:
+                schedule.parse_hhmm(value)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+
+
+class ListTasksQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.Integer(validate=validate.Range(0, 3))
+    serial = fields.String(validate=validate.Length(min=1))
+    script_name = fields.String(validate=validate.Length(min=1))
+    source = fields.String(validate=validate.OneOf(["api", "ui"]))
+    username = Username()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
+
+
+class BatchDeleteSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    task_ids = fields.List(
+        StrictInt(validate=validate.Range(min=0)), required=True,
+        validate=validate.Length(min=1, max=constants.MAX_BATCH_DELETE),
+    )
+
+
+def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> tuple[CreateRequest, Any]:
+    """Checks in SPEC order: 40002, 40003, then every other error at once."""
+    script_name = body.get("script_name")
+    if script_name is None or script_name == "":
+        raise ScriptNameMissing()
+    script = SCRIPTS.get(script_name) if isinstance(script_name, str) else None
+    if script is None:
+        raise ScriptNotSupported(f"script_name {script_name!r} is not supported; use one of {', '.join(SCRIPTS)}")
+
+    config = app[keys.CONFIG]
+    errors: dict[str, list[str]] = {}
+    try:
+        data = CreateTaskSchema().load(body)
+    except ValidationError as error:
+        errors.update(flatten_errors(error.messages))
+        data = error.valid_data or {}
+    script_config = body.get("script_config")
+    if isinstance(script_config, dict):
+        try:
+            script_config = script.schema(ScriptContext(media_roots=config.media.roots)).load(script_config)
+        except ValidationError as error:
+            errors.update(flatten_errors(error.messages, "script_config"))
+    serials, usernames = data.get("serials"), data.get("usernames")
+    if "serials" not in errors and "usernames" not in errors and bool(serials) == bool(usernames):
+        errors["body"] = ["give exactly one of serials or usernames"]
+    if usernames and data.get("enable_multi_account"):
+        errors["enable_multi_account"] = ["only valid with serials"]
+    if errors:
+        raise InvalidParameters.fields(errors)
+
+    start_time = data.get("start_time") or None
+    scheduled_at = now
+    if start_time:
+        scheduled_at = schedule.resolve(start_time, datetime.fromtimestamp(now, timezone.utc), _zone(config)).timestamp()
+    request = CreateRequest(
+        script_name=script.name,
+        script_config=script_config,
+        source="api",
+        start_time=start_time,
+        scheduled_at=scheduled_at,
+        created_at=now,
+        selection=TargetSelection(
+            serials=tuple(dict.fromkeys(serials or ())),
+            usernames=tuple(dict.fromkeys(usernames or ())),
+            multi_account=data.get("enable_multi_account", False),
+        ),
+    )
+    return request, script
+
+
+def _zone(config: Any) -> Any:
+    return config.tz or datetime.now().astimezone().tzinfo
+
+
+@routes.post("/api/v1/task")
+async def create_task(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    create, script = _validate_create(request.app, body, request.app[keys.CLOCK]())
+    created = await request.app[keys.STORE].tasks.create(
+        create, script, request.app[keys.CONFIG].tasks.max_per_request
+    )
+    request.app[keys.DISPATCHER].wake(created.serials)
+    return ok({"task_ids": created.ids, "created_count": len(created.ids)})
+
+
+@routes.get("/api/v1/task")
+async def list_tasks(request: web.Request) -> web.Response:
+    args = query(request, ListTasksQuery())
+    where = TaskFilter(
+        status=TaskStatus(args["status"]) if "status" in args else None,
+        serial=args.get("serial"), script_name=args.get("script_name"),
+        source=args.get("source"), username=args.get("username"),
+    )
+    page = await request.app[keys.STORE].tasks.list(where, args["page"], args["page_size"])
+    tz = request.app[keys.CONFIG].tz
+    return ok({
+        "tasks": [render.task(task, tz) for task in page.tasks],
+        "total": page.total,
+        "page": args["page"],
+        "page_size": args["page_size"],
+    })
+
+
+@routes.get("/api/v1/task/stats")
+async def task_stats(request: web.Request) -> web.Response:
+    stats = await request.app[keys.STORE].tasks.stats()
+    return ok({
+        "total": stats.total, "pending": stats.pending, "running": stats.running,
+        "completed": stats.completed, "failed": stats.failed,
+    })
+
+
+@routes.delete("/api/v1/task/batch")
+async def delete_batch(request: web.Request) -> web.Response:
+    ids = load(BatchDeleteSchema(), await json_object(request))["task_ids"]
+    deleted = await request.app[keys.STORE].tasks.delete(ids)
+    await _cancel_running(request.app, deleted.tasks)
+    return ok({"deleted_count": len(deleted.tasks), "not_found": deleted.not_found})
+
+
+@routes.post("/api/v1/task/retry-all")
+async def retry_all(request: web.Request) -> web.Response:
+    serials = await request.app[keys.STORE].tasks.retry_all(request.app[keys.CLOCK]())
+    request.app[keys.DISPATCHER].wake(set(serials))
+    return ok({"retried_count": len(serials)})
+
+
+@routes.get("/api/v1/task/{task_id}")
+async def get_task(request: web.Request) -> web.Response:
+    task = await request.app[keys.STORE].tasks.get(path_id(request, "task_id", "task"))
+    return ok(render.task(task, request.app[keys.CONFIG].tz))
+
+
+@routes.delete("/api/v1/task/{task_id}")
+async def delete_task(request: web.Request) -> web.Response:
+    task_id = path_id(request, "task_id", "task")
+    deleted = await request.app[keys.STORE].tasks.delete([task_id])
+    if not deleted.tasks:
+        raise TaskNotFound(task_id)
+    await _cancel_running(request.app, deleted.tasks)
+    return ok({"deleted_count": 1})
+
+
+@routes.post("/api/v1/task/{task_id}/stop")
+async def stop_task(request: web.Request) -> web.Response:
+    task_id = path_id(request, "task_id", "task")
+    error = {"reason": ErrorReason.STOPPED.value, "message": "stopped through the API"}
+    task, before = await request.app[keys.STORE].tasks.stop(task_id, error, request.app[keys.CLOCK]())
+    if before is TaskStatus.RUNNING:
+        await request.app[keys.DISPATCHER].cancel([task_id])
+    return ok(render.task(task, request.app[keys.CONFIG].tz))
+
+
+@routes.post("/api/v1/task/{task_id}/retry")
+async def retry_task(request: web.Request) -> web.Response:
+    task = await request.app[keys.STORE].tasks.retry(path_id(request, "task_id", "task"), request.app[keys.CLOCK]())
+    request.app[keys.DISPATCHER].wake([task.serial])
+    return ok(render.task(task, request.app[keys.CONFIG].tz))
+
+
+async def _cancel_running(app: web.Application, tasks: list[Any]) -> None:
+    """Deleted rows first, then cancel: a worker can no longer claim them."""
+    running = [task.id for task in tasks if task.status is TaskStatus.RUNNING]
+    if running:
+        await app[keys.DISPATCHER].cancel(running)

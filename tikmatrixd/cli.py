@@ -1,0 +1,33 @@
+"""Command line: `tikmatrixd serve | sim | demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tikmatrixd", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    from tikmatrixd import serve
+
+    serve.add_arguments(commands.add_parser("serve", help="run the daemon"))
+
+    from tikmatrixd.sim import cli as sim_cli
+
+    sim_cli.add_arguments(commands.add_parser("sim", help="run simulated phones"))
+
+    from tikmatrixd import demo
+
+    demo.add_arguments(commands.add_parser("demo", help="daemon + simulated phones on a private adb server"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The TOML configuration → frozen dataclasses, validated at start.
+
+Unknown keys and wrong types are errors naming the key: a typo in a config
+file must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+import types
+import typing
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from tikmatrixd import constants
+from tikmatrixd.core.platforms import DEFAULT_PLATFORM, PLATFORMS
+
+PLANS = ("starter", "pro", "team", "business")
+DEFAULT_PORT = 50809
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    token_file: str = ""
+    max_body_bytes: int = constants.DEFAULT_MAX_BODY_BYTES
+    # Extra Host header names accepted besides loopback names (DNS-rebinding guard).
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class LicenseConfig:
+    plan: str = "business"
+    device_limit: int = 200
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    timezone: str = ""
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdbConfig:
+    servers: tuple[str, ...] = ("127.0.0.1:5037",)
+
+
+@dataclass(frozen=True)
+class TasksConfig:
+    max_per_request: int = constants.DEFAULT_MAX_TASKS_PER_REQUEST
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "auto"
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    serial: str
+    name: str = ""
+    platform: str = DEFAULT_PLATFORM
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    license: LicenseConfig = field(default_factory=LicenseConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
+    adb: AdbConfig = field(default_factory=AdbConfig)
+    tasks: TasksConfig = field(default_factory=TasksConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    devices: tuple[DeviceConfig, ...] = ()
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo | None:
+        """The configured zone; None means the host's local zone."""
+        return zoneinfo.ZoneInfo(self.schedule.timezone) if self.schedule.timezone else None
+
+    def token(self) -> str | None:
+        if not self.server.token_file:
+            return None
+        with open(self.server.token_file, encoding="utf-8") as handle:
+            return handle.read().strip()
+
+
+def load(path: str | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Read the file (if any), apply command-line overrides, validate."""
+    raw: dict[str, Any] = {}
+    if path:
+        try:
+            with open(path, "rb") as handle:
+                raw = tomllib.load(handle)
+        except OSError as error:
+            raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+    for section, values in (overrides or {}).items():
+        raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    config = _build(Config, raw, "")
+    config = dataclasses.replace(config, store=StoreConfig(path=default_store_path(config.store.path)),
+                                 media=MediaConfig(roots=tuple(os.path.realpath(r) for r in config.media.roots)))
+    _validate(config)
+    return config
+
+
+def default_store_path(path: str) -> str:
+    """Empty means $STATE_DIRECTORY under systemd, ./var otherwise."""
+    if path:
+        return path
+    state_dir = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    return os.path.join(state_dir or "var", "tikmatrixd.db")
+
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where or 'config'}: expected a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown config key {_join(where, unknown[0])}")
+    values = {}
+    for name, value in raw.items():
+        values[name] = _convert(hints[name], value, _join(where, name))
+    try:
+        return cls(**values)
+    except TypeError as error:  # a required key (devices.serial) missing
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list")
+        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is types.UnionType:
+        hint = typing.get_args(hint)[0]
+    expected = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}[hint]
+    ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+    return value
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _validate(config: Config) -> None:
+    server = config.server
+    if not 1 <= server.port <= 65535:
+        raise ConfigError(f"server.port: {server.port} is not a TCP port")
+    if not is_loopback(server.host) and not server.token_file:
+        raise ConfigError(f"server.host: {server.host} is not loopback, so server.token_file is required")
+    if server.token_file:
+        try:
+            if not config.token():
+                raise ConfigError(f"server.token_file: {server.token_file} is empty")
+        except OSError as error:
+            raise ConfigError(f"server.token_file: cannot read {server.token_file}: {error.strerror}") from None
+    if server.max_body_bytes < 1024:
+        raise ConfigError("server.max_body_bytes: must be at least 1024")
+    if config.license.plan not in PLANS:
+        raise ConfigError(f"license.plan: must be one of {', '.join(PLANS)}, got {config.license.plan!r}")
+    if config.license.device_limit < 0:
+        raise ConfigError("license.device_limit: must not be negative")
+    if config.schedule.timezone:
+        try:
+            zoneinfo.ZoneInfo(config.schedule.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"schedule.timezone: unknown time zone {config.schedule.timezone!r}") from None
+    for root in config.media.roots:
+        if not os.path.isdir(root):
+            raise ConfigError(f"media.roots: {root} is not a directory")
+    for server_address in config.adb.servers:
+        host, _, port = server_address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"adb.servers: {server_address!r} is not host:port")
+    if config.tasks.max_per_request < 1:
+        raise ConfigError("tasks.max_per_request: must be at least 1")
+    if config.log.format not in ("auto", "json", "console"):
+        raise ConfigError("log.format: must be auto, json or console")
+    if config.log.level not in ("debug", "info", "warning", "error"):
+        raise ConfigError("log.level: must be debug, info, warning or error")
+    serials = [d.serial for d in config.devices]
+    for device in config.devices:
+        if not device.serial:
+            raise ConfigError("devices.serial: must not be empty")
+        if device.platform not in PLATFORMS:
+            raise ConfigError(f"devices.platform: {device.platform!r} is not one of {', '.join(PLATFORMS)}")
+        if serials.count(device.serial) > 1:
+            raise ConfigError(f"devices: serial {device.serial} is declared twice")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

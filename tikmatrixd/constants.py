@@ -1,0 +1,27 @@
+"""Every limit and timeout in one place, each with the reason for its value."""
+
+# Lists a client can send are bounded (marshmallow GHSA-428g-f7cq-pgp5 is
+# about unbounded many=True): 1000 is well above a farm's device count.
+MAX_SERIALS = 1000
+MAX_USERNAMES = 1000
+MAX_TARGET_USERS = 1000
+# SPEC: material_list holds 1-100 paths; a batch delete 1-1000 ids.
+MAX_MATERIALS = 100
+MAX_BATCH_DELETE = 1000
+# SPEC: at most 35 images in one post (the apps' own carousel limit).
+MAX_IMAGES = 35
+# Captions are short on both apps (TikTok 4000, Instagram 2200 characters);
+# 10,000 leaves room for spintax alternatives.
+MAX_CAPTION_CHARS = 10_000
+
+# SPEC: 1 MiB request bodies and 10,000 tasks per request by default.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_TASKS_PER_REQUEST = 10_000
+
+# Pagination per SPEC.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+# systemd gives us 10 s between SIGTERM and SIGKILL by default on our unit
+# (TimeoutStopSec=10); leave room for the store to close after HTTP drains.
+HTTP_SHUTDOWN_TIMEOUT = 5.0

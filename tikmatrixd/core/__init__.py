@@ -1,0 +1,1 @@
+"""The domain: tasks, statuses, fan-out, spintax, scheduling. Pure: no I/O."""

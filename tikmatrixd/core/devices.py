@@ -1,0 +1,45 @@
+"""Devices as the daemon knows them, and accounts registered on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEVICE_STATES = ("online", "offline", "unauthorized", "disconnected")
+
+
+@dataclass(frozen=True)
+class Device:
+    serial: str
+    name: str = ""
+    model: str = ""
+    platform: str = "tiktok"
+    state: str = "disconnected"
+    adb_server: str = ""
+    apps: dict[str, Any] = field(default_factory=dict)
+    current_account: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    platform: str
+    packagename: str
+    email: str
+    device: str | None
+    logined: int
+    status: int
+    tags: list[str]
+    created_at: float
+    device_online: bool = False
+    device_name: str = ""
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    platform: str | None = None
+    device: str | None = None
+    logined: int | None = None
+    status: int | None = None
+    tag: str | None = None

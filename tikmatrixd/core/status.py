@@ -1,0 +1,31 @@
+"""Task statuses and the transitions the API and the workers may make."""
+
+from __future__ import annotations
+
+import enum
+
+
+class TaskStatus(enum.IntEnum):
+    PENDING = 0
+    RUNNING = 1
+    COMPLETED = 2
+    FAILED = 3
+
+    @property
+    def text(self) -> str:
+        return self.name.lower()
+
+
+# Who may move a task from where (enforced by conditional UPDATEs in the store).
+STOPPABLE = (TaskStatus.PENDING, TaskStatus.RUNNING)
+RETRYABLE = (TaskStatus.FAILED,)
+
+
+class ErrorReason(str, enum.Enum):
+    """Machine-readable `error.reason` values."""
+
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    DEVICE_DISCONNECTED = "device_disconnected"
+    UI_TIMEOUT = "ui_timeout"
+    SCRIPT_ERROR = "script_error"

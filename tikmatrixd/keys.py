@@ -1,0 +1,17 @@
+"""Every piece of app state, as typed `web.AppKey`s declared in one place."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from aiohttp import web
+
+from tikmatrixd.config import Config
+from tikmatrixd.runtime.dispatcher import Dispatcher
+from tikmatrixd.store import Store
+
+CONFIG = web.AppKey("config", Config)
+STORE = web.AppKey("store", Store)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+# Seconds since the epoch; tests replace it to control scheduling.
+CLOCK = web.AppKey("clock", Callable[[], float])

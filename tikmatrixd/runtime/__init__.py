@@ -1,0 +1,1 @@
+"""Running tasks on devices: device manager, dispatcher, per-device workers."""

@@ -1,0 +1,119 @@
+"""Queries on the accounts table (never a password: we do not store one)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Sequence
+
+from tikmatrixd.core.devices import Account, AccountFilter
+from tikmatrixd.core.errors import InvalidParameters, NotFound
+from tikmatrixd.store.sql import Runner, transaction
+
+_SELECT = (
+    "SELECT a.id, a.username, a.platform, a.packagename, a.email, a.device, a.logined, a.status,"
+    " a.tags, a.created_at, coalesce(d.state = 'online', 0), coalesce(d.name, '')"
+    " FROM accounts a LEFT JOIN devices d ON d.serial = a.device"
+)
+EDITABLE = ("username", "platform", "packagename", "email", "device", "logined", "status", "tags")
+
+
+def _account(row: Sequence) -> Account:
+    return Account(
+        id=row[0], username=row[1], platform=row[2], packagename=row[3], email=row[4], device=row[5],
+        logined=row[6], status=row[7], tags=[t for t in row[8].split(",") if t], created_at=row[9],
+        device_online=bool(row[10]), device_name=row[11],
+    )
+
+
+def _select_one(conn: sqlite3.Connection, account_id: int) -> Account:
+    row = conn.execute(f"{_SELECT} WHERE a.id = ?", (account_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"account {account_id} not found")
+    return _account(row)
+
+
+def _check(conn: sqlite3.Connection, values: dict[str, Any], account_id: int | None) -> None:
+    """The device must be known and (platform, username) unique."""
+    errors: dict[str, list[str]] = {}
+    device = values.get("device")
+    if device is not None and conn.execute("SELECT 1 FROM devices WHERE serial = ?", (device,)).fetchone() is None:
+        errors["device"] = [f"unknown device serial: {device}"]
+    clash = conn.execute(
+        "SELECT id FROM accounts WHERE platform = ? AND username = ? AND id IS NOT ?",
+        (values["platform"], values["username"], account_id),
+    ).fetchone()
+    if clash:
+        errors["username"] = [f"@{values['username']} is already registered on {values['platform']} (id {clash[0]})"]
+    if errors:
+        raise InvalidParameters.fields(errors)
+
+
+def _row_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: ",".join(value) if key == "tags" else value for key, value in values.items()}
+
+
+class AccountQueries:
+    def __init__(self, run: Runner) -> None:
+        self._run = run
+
+    async def create(self, values: dict[str, Any], now: float) -> Account:
+        def create(conn: sqlite3.Connection) -> Account:
+            with transaction(conn):
+                _check(conn, values, None)
+                row = _row_values(values)
+                cursor = conn.execute(
+                    f"INSERT INTO accounts ({', '.join(row)}, created_at) VALUES ({', '.join('?' * len(row))}, ?)",
+                    (*row.values(), now),
+                )
+                assert cursor.lastrowid is not None
+                return _select_one(conn, cursor.lastrowid)
+
+        return await self._run(create)
+
+    async def get(self, account_id: int) -> Account:
+        return await self._run(lambda conn: _select_one(conn, account_id))
+
+    async def update(self, account_id: int, changes: dict[str, Any]) -> Account:
+        def update(conn: sqlite3.Connection) -> Account:
+            with transaction(conn):
+                current = _select_one(conn, account_id)
+                merged = {key: getattr(current, key) for key in EDITABLE} | changes
+                _check(conn, merged, account_id)
+                if changes:
+                    row = _row_values(changes)
+                    assignments = ", ".join(f"{key} = ?" for key in row)
+                    conn.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*row.values(), account_id))
+                return _select_one(conn, account_id)
+
+        return await self._run(update)
+
+    async def delete(self, account_id: int) -> None:
+        def delete(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                if conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,)).rowcount == 0:
+                    raise NotFound(f"account {account_id} not found")
+
+        await self._run(delete)
+
+    async def list(self, where: AccountFilter, page: int, page_size: int) -> tuple[list[Account], int]:
+        clauses, params = [], []
+        for column, value in (
+            ("a.platform", where.platform), ("a.device", where.device),
+            ("a.logined", where.logined), ("a.status", where.status),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if where.tag is not None:
+            clauses.append("(',' || a.tags || ',') LIKE ?")
+            params.append(f"%,{where.tag},%")
+        condition = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+        def list_accounts(conn: sqlite3.Connection) -> tuple[list[Account], int]:
+            total = conn.execute(f"SELECT count(*) FROM accounts a{condition}", params).fetchone()[0]
+            rows = conn.execute(
+                f"{_SELECT}{condition} ORDER BY a.id LIMIT ? OFFSET ?", (*params, page_size, (page - 1) * page_size)
+            ).fetchall()
+            return [_account(row) for row in rows], total
+
+        return await self._run(list_accounts)

@@ -1,0 +1,55 @@
+"""Queries on the devices table: every serial ever seen or configured."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Iterable, Sequence
+
+from tikmatrixd.core.devices import Device
+from tikmatrixd.core.errors import NotFound
+from tikmatrixd.store.sql import Runner, transaction
+
+_COLUMNS = "serial, name, model, platform, state, adb_server, apps, current_account"
+
+
+def _device(row: Sequence) -> Device:
+    return Device(
+        serial=row[0], name=row[1], model=row[2], platform=row[3], state=row[4],
+        adb_server=row[5], apps=json.loads(row[6]), current_account=row[7],
+    )
+
+
+class DeviceQueries:
+    def __init__(self, run: Runner) -> None:
+        self._run = run
+
+    async def declare(self, devices: Iterable[Device]) -> None:
+        """Record the devices of the config file (name and platform win over ours)."""
+        rows = [(d.serial, d.name, d.platform) for d in devices]
+
+        def declare(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(
+                    "INSERT INTO devices (serial, name, platform, configured) VALUES (?, ?, ?, 1)"
+                    " ON CONFLICT (serial) DO UPDATE SET name = excluded.name,"
+                    " platform = excluded.platform, configured = 1",
+                    rows,
+                )
+
+        await self._run(declare)
+
+    async def list(self) -> list[Device]:
+        def list_devices(conn: sqlite3.Connection) -> list[Device]:
+            return [_device(row) for row in conn.execute(f"SELECT {_COLUMNS} FROM devices ORDER BY serial")]
+
+        return await self._run(list_devices)
+
+    async def get(self, serial: str) -> Device:
+        def get(conn: sqlite3.Connection) -> Device:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM devices WHERE serial = ?", (serial,)).fetchone()
+            if row is None:
+                raise NotFound(f"device {serial} not found")
+            return _device(row)
+
+        return await self._run(get)

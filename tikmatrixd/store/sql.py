@@ -1,0 +1,35 @@
+"""Small helpers shared by the query modules."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from typing import Any, Awaitable, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+Runner = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def placeholders(count: int) -> str:
+    return ",".join("?" * count)

@@ -1,0 +1,190 @@
+"""Queries on the tasks table. Status changes are conditional UPDATEs."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from tikmatrixd.core.errors import InvalidParameters, InvalidTransition, TaskNotFound
+from tikmatrixd.core.status import RETRYABLE, STOPPABLE, TaskStatus
+from tikmatrixd.core.tasks import (
+    CreateRequest,
+    Expander,
+    Target,
+    Task,
+    TaskDraft,
+    TaskFilter,
+    TaskPage,
+    TaskStats,
+    fan_out,
+)
+from tikmatrixd.store.sql import Runner, dumps, loads, placeholders, transaction
+from tikmatrixd.store.targets import resolve_targets
+
+_COLUMNS = (
+    "id, serial, username, account_id, script_name, script_config, status, source, start_time,"
+    " scheduled_at, created_at, started_at, finished_at, retry_count, error, result"
+)
+
+
+def _task(row: Sequence) -> Task:
+    return Task(
+        id=row[0], serial=row[1], username=row[2], account_id=row[3], script_name=row[4],
+        script_config=loads(row[5]), status=TaskStatus(row[6]), source=row[7], start_time=row[8],
+        scheduled_at=row[9], created_at=row[10], started_at=row[11], finished_at=row[12],
+        retry_count=row[13], error=loads(row[14]), result=loads(row[15]),
+    )
+
+
+def _select_one(conn: sqlite3.Connection, task_id: int) -> Task:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    if row is None:
+        raise TaskNotFound(task_id)
+    return _task(row)
+
+
+@dataclass(frozen=True)
+class Created:
+    ids: list[int]
+    serials: list[str]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    tasks: list[Task]
+    not_found: list[int]
+
+
+class TaskQueries:
+    def __init__(self, run: Runner) -> None:
+        self._run = run
+
+    async def create(self, request: CreateRequest, script: Expander, max_tasks: int) -> Created:
+        """Resolve targets, fan out and insert, all in one transaction."""
+
+        def create(conn: sqlite3.Connection) -> Created:
+            with transaction(conn):
+                targets = resolve_targets(conn, request.selection)
+                drafts = fan_out(request, targets, script, max_tasks)
+                ids = [_insert(conn, draft) for draft in drafts]
+            return Created(ids=ids, serials=sorted({d.target.serial for d in drafts}))
+
+        return await self._run(create)
+
+    async def get(self, task_id: int) -> Task:
+        return await self._run(lambda conn: _select_one(conn, task_id))
+
+    async def list(self, where: TaskFilter, page: int, page_size: int) -> TaskPage:
+        clauses, params = _filter_sql(where)
+        condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+        def list_tasks(conn: sqlite3.Connection) -> TaskPage:
+            total = conn.execute(f"SELECT coalesce(sum(n), 0) FROM task_counts {condition}", params).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM tasks {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*params, page_size, (page - 1) * page_size),
+            ).fetchall()
+            return TaskPage(tasks=[_task(row) for row in rows], total=total)
+
+        return await self._run(list_tasks)
+
+    async def stats(self) -> TaskStats:
+        def stats(conn: sqlite3.Connection) -> TaskStats:
+            counts = dict(conn.execute("SELECT status, sum(n) FROM task_counts GROUP BY status").fetchall())
+            by_name = {status.text: counts.get(status, 0) for status in TaskStatus}
+            return TaskStats(total=sum(by_name.values()), **by_name)
+
+        return await self._run(stats)
+
+    async def stop(self, task_id: int, error: dict[str, str], now: float) -> tuple[Task, TaskStatus]:
+        """pending/running → failed; returns the task and the status it had."""
+
+        def stop(conn: sqlite3.Connection) -> tuple[Task, TaskStatus]:
+            with transaction(conn):
+                before = _select_one(conn, task_id)
+                if before.status not in STOPPABLE:
+                    raise InvalidTransition(f"task {task_id} is already {before.status.text}")
+                conn.execute(
+                    "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ?",
+                    (TaskStatus.FAILED, dumps(error), now, task_id, before.status),
+                )
+                return _select_one(conn, task_id), before.status
+
+        return await self._run(stop)
+
+    async def retry(self, task_id: int, now: float) -> Task:
+        """failed → pending, due now, retry_count + 1, error and result cleared."""
+
+        def retry(conn: sqlite3.Connection) -> Task:
+            with transaction(conn):
+                before = _select_one(conn, task_id)
+                if before.status not in RETRYABLE:
+                    raise InvalidTransition(f"task {task_id} is {before.status.text}; only failed tasks can be retried")
+                _retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.FAILED), now)
+                return _select_one(conn, task_id)
+
+        return await self._run(retry)
+
+    async def retry_all(self, now: float) -> list[str]:
+        """Every failed task → pending; returns the serial of each one retried."""
+
+        def retry_all(conn: sqlite3.Connection) -> list[str]:
+            with transaction(conn):
+                return _retry_where(conn, "status = ?", (TaskStatus.FAILED,), now)
+
+        return await self._run(retry_all)
+
+    async def delete(self, ids: Iterable[int]) -> Deleted:
+        wanted = list(dict.fromkeys(ids))
+
+        def delete(conn: sqlite3.Connection) -> Deleted:
+            with transaction(conn):
+                rows = conn.execute(
+                    f"DELETE FROM tasks WHERE id IN ({placeholders(len(wanted))}) RETURNING {_COLUMNS}", wanted
+                ).fetchall()
+            tasks = [_task(row) for row in rows]
+            found = {task.id for task in tasks}
+            return Deleted(tasks=tasks, not_found=[i for i in wanted if i not in found])
+
+        return await self._run(delete)
+
+
+def _insert(conn: sqlite3.Connection, draft: TaskDraft) -> int:
+    target: Target = draft.target
+    cursor = conn.execute(
+        "INSERT INTO tasks (serial, username, account_id, script_name, script_config, status, source,"
+        " start_time, scheduled_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+        (
+            target.serial, target.username, target.account_id, draft.script_name,
+            dumps(draft.script_config), draft.source, draft.start_time, draft.scheduled_at, draft.created_at,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _retry_where(conn: sqlite3.Connection, condition: str, params: tuple, now: float) -> list[str]:
+    rows = conn.execute(
+        "UPDATE tasks SET status = 0, retry_count = retry_count + 1, error = NULL, result = NULL,"
+        f" started_at = NULL, finished_at = NULL, scheduled_at = ? WHERE {condition} RETURNING serial",
+        (now, *params),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _filter_sql(where: TaskFilter) -> tuple[list[str], list[object]]:
+    """The WHERE clauses for a filter; same column names in tasks and task_counts."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value in (
+        ("status", where.status),
+        ("serial", where.serial),
+        ("script_name", where.script_name),
+        ("source", where.source),
+        ("username", where.username),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(int(value) if column == "status" else value)
+    return clauses, params
