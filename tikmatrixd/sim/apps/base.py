@@ -1,0 +1,197 @@
+"""What both simulated apps share: a screen stack, focused text fields, dialogs, the gallery.
+
+An app is a small state machine: ``screen`` names what is shown, ``params``
+what it shows (whose profile, which search), ``render()`` turns that into a
+view tree, and ``tap(node)`` / ``key(code)`` / ``type(text)`` move it on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tikmatrixd.sim.state import AppAccounts, Post
+from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, N, Node
+
+if TYPE_CHECKING:
+    from tikmatrixd.sim.device import SimDevice
+
+VIDEO_EXT = (".mp4", ".mov", ".3gp", ".webm", ".mkv")
+IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif")
+
+
+@dataclass
+class Frame:
+    screen: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class App:
+    package = ""
+    activity = ""
+    home = "feed"
+    #: Screens on which the popup fault may interrupt (never mid-upload).
+    popup_screens: tuple[str, ...] = ()
+
+    def __init__(self, device: "SimDevice") -> None:
+        self.dev = device
+        self.stack: list[Frame] = []
+        self.fields: dict[str, str] = {}
+        self.focus: str | None = None
+        self.dialog: str | None = None
+        self.running = False
+        self.upload_until = 0.0
+
+    # -- helpers the screens use --------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.dev.state.language
+
+    @property
+    def accounts(self) -> AppAccounts:
+        return self.dev.state.apps[self.package]
+
+    @property
+    def frame(self) -> Frame:
+        if not self.stack:
+            self.stack.append(Frame(self.home))
+        return self.stack[-1]
+
+    @property
+    def screen(self) -> str:
+        return self.frame.screen
+
+    def goto(self, screen: str, **params: Any) -> None:
+        self.stack.append(Frame(screen, params))
+        self.focus = None
+        self._maybe_popup(screen)
+
+    def replace(self, screen: str, **params: Any) -> None:
+        if self.stack:
+            self.stack.pop()
+        self.goto(screen, **params)
+
+    def reset(self, screen: str | None = None, **params: Any) -> None:
+        self.stack = [Frame(screen or self.home, params)]
+        self.focus = None
+        self.fields.clear()
+
+    def back(self) -> None:
+        if self.dialog:
+            self.dialog = None
+        elif self.focus:
+            self.focus = None  # the first BACK hides the keyboard
+        elif len(self.stack) > 1:
+            self.stack.pop()
+        else:
+            self.dev.to_launcher()
+
+    def _maybe_popup(self, screen: str) -> None:
+        rate = self.dev.faults.popup_rate
+        if rate and screen in self.popup_screens and self.dev.rng.random() < rate:
+            self.dialog = self.dev.rng.choice(self.dialogs())
+
+    def dialogs(self) -> list[str]:
+        return ["not_now", "update", "permission"]
+
+    # -- lifecycle -----------------------------------------------------------
+    def launch(self) -> None:
+        if not self.running:
+            self.running = True
+            self.reset()
+            self._maybe_popup(self.home)
+
+    def stop(self) -> None:
+        self.running = False
+        self.reset()
+        self.dialog = None
+
+    def open_url(self, url: str) -> bool:
+        return False
+
+    # -- input ---------------------------------------------------------------
+    def tap(self, node: Node) -> None:
+        action = node.action
+        if not action:
+            return
+        name, _, arg = action.partition(":")
+        if name == "focus":
+            self.focus = arg
+            return
+        if name == "dialog":
+            self.dialog = None
+            return
+        handler = getattr(self, f"on_{name}", None)
+        if handler is not None:
+            handler(arg)
+
+    def key(self, code: int) -> None:
+        if code == 4:
+            self.back()
+        elif code == 66 and self.focus:
+            self.submit(self.focus)
+        elif code == 67 and self.focus:
+            self.fields[self.focus] = self.fields.get(self.focus, "")[:-1]
+            self.changed(self.focus)
+
+    def type(self, text: str) -> bool:
+        """Type into the focused field; False when nothing has focus (text is lost)."""
+        if not self.focus:
+            return False
+        self.fields[self.focus] = self.fields.get(self.focus, "") + text
+        self.changed(self.focus)
+        return True
+
+    def changed(self, field_name: str) -> None:
+        pass
+
+    def submit(self, field_name: str) -> None:
+        pass
+
+    # -- gallery and posting -------------------------------------------------
+    def gallery(self) -> list[str]:
+        """Scanned media, newest first (what the app's picker shows)."""
+        return list(reversed(self.dev.state.media_store))
+
+    @staticmethod
+    def is_video(path: str) -> bool:
+        return path.lower().endswith(VIDEO_EXT)
+
+    def record_post(self, media: list[str], caption: str, placement: str, sound: str | None) -> Post:
+        items = []
+        for path in media:
+            f = self.dev.storage.files.get(path)
+            items.append({"path": path, "name": posixpath.basename(path), "sha256": f.sha256 if f else ""})
+        post = Post(app=self.package, account=self.accounts.current, media=items, caption=caption,
+                    placement=placement, sound=sound)
+        self.dev.state.posts.append(post)
+        self.upload_until = time.monotonic() + self.dev.upload_seconds
+        return post
+
+    @property
+    def uploading(self) -> bool:
+        return time.monotonic() < self.upload_until
+
+    # -- rendering -----------------------------------------------------------
+    def render(self) -> list[Node]:
+        raise NotImplementedError
+
+    def screen_names(self) -> list[str]:
+        return []
+
+
+def permission_window(text: str, allow: str, deny: str) -> Node:
+    """Android 12 runtime-permission dialog (taktik-bot android12_fr_permission_camera.xml)."""
+    pkg = "com.google.android.permissioncontroller"
+    return N("FrameLayout", (0, 0, SCREEN_W, SCREEN_H),
+             N("LinearLayout", (66, 1002, 1014, 1640),
+               N("TextView", (132, 1100, 948, 1300), text=text,
+                 rid=f"{pkg}:id/permission_message", package=pkg),
+               N("Button", (66, 1380, 1014, 1500), text=allow, action="dialog:allow",
+                 rid=f"{pkg}:id/permission_allow_button", package=pkg),
+               N("Button", (66, 1510, 1014, 1630), text=deny, action="dialog:deny",
+                 rid=f"{pkg}:id/permission_deny_button", package=pkg),
+               rid=f"{pkg}:id/grant_dialog", package=pkg),
+             package=pkg)

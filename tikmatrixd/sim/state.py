@@ -1,0 +1,107 @@
+"""Observable state of a simulated phone: what tests assert on and the control endpoint serves.
+
+Everything here is plain data (JSON-able through :func:`DeviceState.to_json`);
+the apps mutate it, tests and the control endpoint read and seed it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TIKTOK = "com.zhiliaoapp.musically"
+INSTAGRAM = "com.instagram.android"
+ADBKEYBOARD = "com.android.adbkeyboard"
+ADBKEYBOARD_IME = "com.android.adbkeyboard/.AdbIME"
+LATIN_IME = "com.google.android.inputmethod.latin/com.android.inputmethod.latin.LatinIME"
+APP_VERSIONS = {TIKTOK: "47.0.3", INSTAGRAM: "410.0.0.53.71", ADBKEYBOARD: "2.4-dev"}
+BASE_PACKAGES = ("android", "com.android.systemui", "com.android.settings", "com.google.android.inputmethod.latin",
+                 "com.android.shell", "com.android.providers.media")
+
+
+@dataclass
+class Post:
+    app: str
+    account: str
+    media: list[dict[str, str]]  # [{"path", "name", "sha256"}]
+    caption: str
+    placement: str  # "post" (TikTok video / IG feed), "reel", "story"
+    sound: str | None
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Faults:
+    """Injected misbehaviour; all rates are probabilities in [0, 1] drawn from the device's RNG."""
+    latency: dict[str, float] = field(default_factory=dict)  # command kind -> seconds
+    idle_error_rate: float = 0.0  # "ERROR: could not get idle state."
+    null_root_rate: float = 0.0  # "ERROR: null root node returned by UiTestAutomationBridge"
+    popup_rate: float = 0.0  # interrupting dialog on each screen change
+    drop_next: int = 0  # drop the TCP connection in the middle of the next N commands
+    unauthorized: bool = False
+    offline: bool = False
+
+
+#: Seconds per command kind on stock adb (shared/notes/real-phones.md).
+REALISTIC_LATENCY = {"input": 0.3, "dump": 2.1, "am": 0.6, "monkey": 0.8, "screencap": 0.5,
+                     "pm": 0.4, "default": 0.03}
+
+
+@dataclass
+class AppAccounts:
+    accounts: list[str]
+    current: str
+    follows: dict[str, list[str]]  # account -> usernames it follows (ordered)
+
+    def follow(self, target: str) -> None:
+        lst = self.follows.setdefault(self.current, [])
+        if target not in lst:
+            lst.append(target)
+
+    def unfollow(self, target: str) -> None:
+        lst = self.follows.setdefault(self.current, [])
+        if target in lst:
+            lst.remove(target)
+
+    def is_following(self, target: str) -> bool:
+        return target in self.follows.get(self.current, [])
+
+
+def default_accounts(prefix: str, n: int) -> AppAccounts:
+    names = [f"{prefix}_{i + 1}" for i in range(n)]
+    return AppAccounts(accounts=names, current=names[0], follows={name: [] for name in names})
+
+
+@dataclass
+class CommandRecord:
+    at: float
+    command: str
+    service: str
+    exit_code: int | None = None
+
+
+@dataclass
+class DeviceState:
+    serial: str
+    model: str = "Pixel 6a"
+    product: str = "bluejay"
+    device: str = "bluejay"
+    language: str = "en"
+    installed: list[str] = field(default_factory=lambda: [TIKTOK, INSTAGRAM, ADBKEYBOARD])
+    ime_enabled: bool = True  # ADBKeyboard enabled and selected
+    foreground: str = "launcher"  # package name or "launcher"
+    apps: dict[str, AppAccounts] = field(default_factory=dict)
+    posts: list[Post] = field(default_factory=list)
+    media_store: list[str] = field(default_factory=list)  # scanned paths, newest last
+    commands: list[CommandRecord] = field(default_factory=list)
+    pushed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def default_ime(self) -> str:
+        return ADBKEYBOARD_IME if self.ime_enabled and ADBKEYBOARD in self.installed else LATIN_IME
+
+    def to_json(self, screens: dict[str, str] | None = None) -> dict[str, Any]:
+        data = asdict(self)
+        data["screens"] = screens or {}
+        return data

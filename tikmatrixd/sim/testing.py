@@ -1,0 +1,151 @@
+"""Test helpers: a private real adb server and a farm of simulated phones connected to it.
+
+Public API (small on purpose; other suites import it)::
+
+    from tikmatrixd.sim.testing import AdbServer, SimFarm
+
+    server = AdbServer.start()          # `adb -P <free port> nodaemon server`, private HOME
+    server.address                      # "127.0.0.1:<port>", for tikmatrixd's config
+    server.port, server.env             # env has ANDROID_ADB_SERVER_PORT and HOME set
+    server.adb("devices", "-l")         # run the adb CLI (blocking) -> CompletedProcess
+    await server.aadb("shell", "id")    # same from inside the loop serving the sims -> (rc, out, err)
+    server.client()                     # adbutils.AdbClient bound to it
+    server.stop()                       # kills the server by pid (never touches 5037)
+
+    async with SimFarm(5, adb_server=server, language="fr") as farm:
+        dev = farm[0]                   # SimDevice: dev.serial ("127.0.0.1:PORT"), dev.state,
+                                        # dev.faults, dev.snapshot(), dev.go_offline(), ...
+        farm.serials                    # every device is `device` in the server here
+
+``SimFarm(n, adb_server=None)`` only starts the devices (no adb registration).
+Keyword arguments are :class:`tikmatrixd.sim.farm.Farm`'s (seed, language,
+languages, realistic, accounts_per_app, base_port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Any
+
+from tikmatrixd.sim.farm import Farm
+
+ADB = shutil.which("adb") or "/usr/bin/adb"
+#: A cold adb server is up in ~50 ms; allow a slow CI box.
+SERVER_START_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    if 5037 <= port <= 5585:  # never the user's server, never the emulator probe range
+        return free_port()
+    return port
+
+
+class AdbServer:
+    """A real adb server on a private port with a private HOME, owned by this process."""
+
+    def __init__(self, port: int, home: str, process: subprocess.Popen[bytes]) -> None:
+        self.port = port
+        self.home = home
+        self.process = process
+
+    @classmethod
+    def start(cls, port: int | None = None) -> "AdbServer":
+        port = port or free_port()
+        if port == 5037:
+            raise ValueError("refusing to use the default adb server port 5037")
+        home = tempfile.mkdtemp(prefix="tikmatrixd-adb-")
+        env = cls._env(port, home)
+        log = open(os.path.join(home, "adb-server.log"), "wb")
+        process = subprocess.Popen([ADB, "-P", str(port), "nodaemon", "server"], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        server = cls(port, home, process)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return server
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    server.stop()
+                    raise RuntimeError(f"adb server did not start on port {port}") from None
+                time.sleep(0.02)
+
+    @staticmethod
+    def _env(port: int, home: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(HOME=home, ANDROID_ADB_SERVER_PORT=str(port), ADB_MDNS="0")
+        env.pop("ANDROID_SERIAL", None)
+        return env
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self._env(self.port, self.home)
+
+    def adb(self, *args: str, timeout: float = 30.0, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([ADB, "-P", str(self.port), *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)
+
+    async def aadb(self, *args: str, timeout: float = 30.0, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
+        """The adb CLI without blocking the loop that serves the simulated devices."""
+        proc = await asyncio.create_subprocess_exec(
+            ADB, "-P", str(self.port), *args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+        except BaseException:
+            proc.kill()
+            await proc.wait()
+            raise
+        return proc.returncode or 0, out, err
+
+    def client(self) -> Any:
+        import adbutils
+
+        return adbutils.AdbClient(host="127.0.0.1", port=self.port)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()  # by pid: only the server we started
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> "AdbServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class SimFarm(Farm):
+    """``async with SimFarm(n, adb_server=server) as farm`` — started, connected, `device`."""
+
+    def __init__(self, n: int, *, adb_server: "AdbServer | str | None" = None, **kwargs: Any) -> None:
+        super().__init__(n, **kwargs)
+        self._server = adb_server.address if isinstance(adb_server, AdbServer) else adb_server
+
+    async def __aenter__(self) -> "SimFarm":
+        await self.start()
+        try:
+            if self._server:
+                await self.connect(self._server)
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
