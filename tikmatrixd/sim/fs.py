@@ -30,7 +30,7 @@ class File:
 
 
 def normalize(path: str) -> str:
-    path = posixpath.normpath("/" + path.strip())
+    path = "/" + posixpath.normpath("/" + path.strip()).lstrip("/")  # POSIX keeps a leading "//"
     # /storage/emulated/0 and /sdcard are the same place on a phone.
     if path == "/storage/emulated/0" or path.startswith("/storage/emulated/0/"):
         path = "/sdcard" + path[len("/storage/emulated/0"):]
