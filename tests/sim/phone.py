@@ -31,9 +31,10 @@ class Phone:
 
     @staticmethod
     def find(root: ET.Element, **match: str) -> ET.Element | None:
-        keys = {k.replace("_", "-"): v for k, v in match.items()}
+        alias = {"rid": "resource-id", "desc": "content-desc", "cls": "class"}
+        keys = {alias.get(k, k.replace("_", "-")): v for k, v in match.items()}
         for node in root.iter("node"):
-            if all(node.get("resource-id" if k == "rid" else k) == v for k, v in keys.items()):
+            if all(node.get(k) == v for k, v in keys.items()):
                 return node
         return None
 
