@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from phone import Phone
+from sim_phone import Phone
 
 
 async def test_devices_l_shows_model_and_product(adb_server, farm_factory):

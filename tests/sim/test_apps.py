@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from phone import Phone
+from sim_phone import Phone
 from tikmatrixd.sim.apps.base import Frame
 from tikmatrixd.sim.state import INSTAGRAM, TIKTOK
 

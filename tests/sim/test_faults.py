@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from phone import Phone
+from sim_phone import Phone
 from tikmatrixd.sim import adbhost
 from tikmatrixd.sim.state import TIKTOK
 
