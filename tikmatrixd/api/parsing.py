@@ -17,16 +17,21 @@ MAX_ID = 2**63 - 1
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; anything else is 40001 (413 when too large)."""
-    text = await request.text()
-    if not text.strip():
-        raise InvalidParameters("request body must be a JSON object")
+    raw = await request.read()
     try:
-        body = json.loads(text)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise InvalidParameters("request body is not UTF-8") from None
     except json.JSONDecodeError as error:
         raise InvalidParameters(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     if not isinstance(body, dict):
         raise InvalidParameters("request body must be a JSON object")
     return body
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, though Python's parser accepts them.
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
 
 
 def load(schema: Schema, data: Any, prefix: str = "") -> Any:

@@ -178,13 +178,13 @@ async def retry_all(request: web.Request) -> web.Response:
     return ok({"retried_count": len(serials)})
 
 
-@routes.get("/api/v1/task/{task_id}")
+@routes.get(r"/api/v1/task/{task_id:\d+}")
 async def get_task(request: web.Request) -> web.Response:
     task = await request.app[keys.STORE].tasks.get(path_id(request, "task_id", "task"))
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
-@routes.delete("/api/v1/task/{task_id}")
+@routes.delete(r"/api/v1/task/{task_id:\d+}")
 async def delete_task(request: web.Request) -> web.Response:
     task_id = path_id(request, "task_id", "task")
     deleted = await request.app[keys.STORE].tasks.delete([task_id])
@@ -194,7 +194,7 @@ async def delete_task(request: web.Request) -> web.Response:
     return ok({"deleted_count": 1})
 
 
-@routes.post("/api/v1/task/{task_id}/stop")
+@routes.post(r"/api/v1/task/{task_id:\d+}/stop")
 async def stop_task(request: web.Request) -> web.Response:
     task_id = path_id(request, "task_id", "task")
     error = {"reason": ErrorReason.STOPPED.value, "message": "stopped through the API"}
@@ -204,7 +204,7 @@ async def stop_task(request: web.Request) -> web.Response:
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
-@routes.post("/api/v1/task/{task_id}/retry")
+@routes.post(r"/api/v1/task/{task_id:\d+}/retry")
 async def retry_task(request: web.Request) -> web.Response:
     task = await request.app[keys.STORE].tasks.retry(path_id(request, "task_id", "task"), request.app[keys.CLOCK]())
     request.app[keys.DISPATCHER].wake([task.serial])

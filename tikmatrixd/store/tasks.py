@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from tikmatrixd.core.errors import InvalidParameters, InvalidTransition, TaskNotFound
+from tikmatrixd.core.errors import InvalidTransition, TaskNotFound
 from tikmatrixd.core.status import RETRYABLE, STOPPABLE, TaskStatus
 from tikmatrixd.core.tasks import (
     CreateRequest,
@@ -134,6 +134,32 @@ class TaskQueries:
                 return _retry_where(conn, "status = ?", (TaskStatus.FAILED,), now)
 
         return await self._run(retry_all)
+
+    async def start(self, task_id: int, now: float, username: str | None = None) -> bool:
+        """pending → running, if it still is pending (a stop or delete may have won)."""
+
+        def start(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return conn.execute(
+                    "UPDATE tasks SET status = ?, started_at = ?, username = coalesce(username, ?)"
+                    " WHERE id = ? AND status = ?",
+                    (TaskStatus.RUNNING, now, username, task_id, TaskStatus.PENDING),
+                ).rowcount == 1
+
+        return await self._run(start)
+
+    async def finish(self, task_id: int, status: TaskStatus, now: float,
+                     result: dict | None = None, error: dict | None = None) -> bool:
+        """running → completed/failed; False if the API stopped or deleted it first."""
+
+        def finish(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return conn.execute(
+                    "UPDATE tasks SET status = ?, finished_at = ?, result = ?, error = ? WHERE id = ? AND status = ?",
+                    (status, now, dumps(result), dumps(error), task_id, TaskStatus.RUNNING),
+                ).rowcount == 1
+
+        return await self._run(finish)
 
     async def delete(self, ids: Iterable[int]) -> Deleted:
         wanted = list(dict.fromkeys(ids))

@@ -1,0 +1,70 @@
+"""/api/v1/accounts: register, list with filters, update, delete."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SERIALS
+from tests.helpers import call
+
+
+async def register(client, **body):
+    return await call(client, "POST", "/api/v1/accounts", json=body)
+
+
+async def test_register_and_list_in_tikmatrix_shape(client):
+    status, body = await register(client, username="@Shop_A", device=SERIALS[0], email="a@example.com", tags="uk,fashion")
+    assert status == 200
+    account = body["data"]
+    assert account == {
+        "id": 1, "username": "shop_a", "email": "a@example.com", "platform": "tiktok",
+        "packagename": "com.zhiliaoapp.musically", "device": SERIALS[0], "device_online": False,
+        "device_name": "slot-1", "logined": 1, "logined_text": "logged in", "status": 0,
+        "status_text": "enabled", "tags": "uk,fashion",
+    }
+    await register(client, username="shop_b", platform="instagram", device=SERIALS[1], status=1, tags=["uk"])
+    await register(client, username="shop_c", packagename="com.zhiliaoapp.musically.clone1", logined=0)
+
+    async def usernames(**params):
+        status, body = await call(client, "GET", "/api/v1/accounts", params=params)
+        assert status == 200, body
+        return [a["username"] for a in body["data"]["accounts"]], body["data"]["total"]
+
+    assert await usernames() == (["shop_a", "shop_b", "shop_c"], 3)
+    assert await usernames(platform="instagram") == (["shop_b"], 1)
+    assert await usernames(device=SERIALS[0]) == (["shop_a"], 1)
+    assert await usernames(logined="0") == (["shop_c"], 1)
+    assert await usernames(status="1") == (["shop_b"], 1)
+    assert await usernames(tag="uk") == (["shop_a", "shop_b"], 2)
+    assert await usernames(page="2", page_size="2") == (["shop_c"], 3)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "username"), ({"username": "no spaces"}, "username"), ({"username": "ok", "platform": "vine"}, "platform"),
+    ({"username": "ok", "device": "NOPE"}, "device"), ({"username": "ok", "password": "x"}, "password"),
+    ({"username": "ok", "status": 2}, "status"), ({"username": "ok", "email": "nope"}, "email"),
+])
+async def test_register_invalid(client, body, field):
+    status, answer = await register(client, **body)
+    assert (status, answer["code"]) == (400, 40001) and field in answer["data"]["errors"]
+    assert (await call(client, "GET", "/api/v1/accounts"))[1]["data"]["total"] == 0
+
+
+async def test_username_unique_per_platform(client):
+    assert (await register(client, username="same"))[0] == 200
+    status, body = await register(client, username="@SAME")
+    assert (status, body["code"]) == (400, 40001)
+    assert (await register(client, username="same", platform="instagram"))[0] == 200
+
+
+async def test_get_patch_delete(client):
+    account_id = (await register(client, username="shop_a"))[1]["data"]["id"]
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": SERIALS[2], "status": 1})
+    assert status == 200 and (body["data"]["device"], body["data"]["status_text"]) == (SERIALS[2], "disabled")
+    assert (await call(client, "GET", f"/api/v1/accounts/{account_id}"))[1]["data"]["device"] == SERIALS[2]
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": "NOPE"})
+    assert (status, body["code"]) == (400, 40001)
+    assert (await call(client, "DELETE", f"/api/v1/accounts/{account_id}"))[1]["data"] == {"deleted_count": 1}
+    for method in ("GET", "DELETE", "PATCH"):
+        status, body = await call(client, method, f"/api/v1/accounts/{account_id}", json={})
+        assert (status, body["code"]) == (404, 40401)

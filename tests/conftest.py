@@ -1,0 +1,83 @@
+"""Fixtures shared by every suite: configs, a controllable clock, API clients."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tikmatrixd import config as config_module
+from tikmatrixd.app import create_app
+
+TZ = "Europe/Paris"
+SERIALS = ("R58M0001", "R58M0002", "R58M0003")
+
+
+class Clock:
+    """Time the app sees; tests move it by hand."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.now = moment.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment.timestamp()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 24, 14, 30, 40, tzinfo=ZoneInfo(TZ)))
+
+
+@pytest.fixture
+def media_root(tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    for name in ("a.mp4", "b.mp4", "c.mp4", "d.jpg", "e.jpg", "f.jpg"):
+        (root / name).write_bytes(b"media " + name.encode())
+    return root
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, media_root: Path) -> Callable[..., config_module.Config]:
+    """A config with three declared devices; keyword sections override it."""
+
+    def make(**sections: dict[str, Any]) -> config_module.Config:
+        path = tmp_path / "tikmatrixd.toml"
+        lines = [
+            f'[store]\npath = "{tmp_path / "tasks.db"}"',
+            f'[schedule]\ntimezone = "{TZ}"',
+            f'[media]\nroots = ["{media_root}"]',
+        ]
+        for serial in SERIALS:
+            lines.append(f'[[devices]]\nserial = "{serial}"\nname = "slot-{serial[-1]}"')
+        path.write_text("\n".join(lines) + "\n")
+        config = config_module.load(str(path))
+        for section, values in sections.items():
+            config = dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **values)})
+        return config
+
+    return make
+
+
+@pytest.fixture
+def api(aiohttp_client: Any, make_config: Callable[..., config_module.Config], clock: Clock) -> Callable[..., Awaitable[TestClient]]:
+    """Factory: an API client over the real app factory with a given config."""
+
+    async def make(dispatcher: Any = None, **sections: dict[str, Any]) -> TestClient:
+        return await aiohttp_client(create_app(make_config(**sections), clock=clock, dispatcher=dispatcher))
+
+    return make
+
+
+@pytest.fixture
+async def client(api: Callable[..., Awaitable[TestClient]]) -> TestClient:
+    return await api()
+
