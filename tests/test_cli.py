@@ -1,0 +1,70 @@
+"""The `tikmatrixd serve` process: start-up errors, systemd notify, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tikmatrixd", "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+@pytest.mark.parametrize("config_text, message", [
+    ("[server]\nprot = 1\n", "unknown config key server.prot"),
+    ('[license]\nplan = "gold"\n', "license.plan"),
+    ("not toml [", "not valid TOML"),
+])
+def test_bad_config_exits_2_with_one_line(tmp_path: Path, config_text: str, message: str):
+    path = tmp_path / "c.toml"
+    path.write_text(config_text)
+    process = serve("--config", str(path))
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_unusable_database_exits_2(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    process = serve("--db", str(blocker / "sub" / "t.db"), "--port", "50998", "--log-format", "json")
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("tikmatrixd: cannot")
+
+
+def test_ready_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    notify_path = tmp_path / "notify.sock"
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(notify_path))
+    notify.settimeout(20)
+    env = {"NOTIFY_SOCKET": str(notify_path), "PATH": "/usr/bin:/bin"}
+    process = serve("--port", str(port), "--db", str(tmp_path / "t.db"), "--log-format", "json", env=env)
+    try:
+        assert notify.recv(100) == b"READY=1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/task/stats", timeout=5) as response:
+            assert json.load(response) == {"code": 0, "message": "success", "data": {
+                "total": 0, "pending": 0, "running": 0, "completed": 0, "failed": 0}}
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert notify.recv(100) == b"STOPPING=1"
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        process.kill()
+        process.communicate()
+        notify.close()
