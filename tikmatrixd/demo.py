@@ -1,4 +1,8 @@
-"""`tikmatrixd demo`: the daemon with simulated phones, for `make run`."""
+"""`tikmatrixd demo`: what `make run` starts.
+
+For now the daemon alone on 127.0.0.1:50809; the simulated phones on a
+private adb server join it when the device runtime lands (issue 5).
+"""
 
 from __future__ import annotations
 
