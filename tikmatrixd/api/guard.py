@@ -39,7 +39,7 @@ def guard_middleware(config: Config) -> web.middleware:
 
 def _host_name(host: str | None) -> str:
     """`127.0.0.1:50809` → `127.0.0.1`; `[::1]:50809` → `[::1]`."""
-    host = host or ""
-    if host.endswith("]") or host.count(":") != 1 and not host.startswith("["):
-        return host
-    return host.rsplit(":", 1)[0]
+    name, _, port = (host or "").rpartition(":")
+    if not port.isdigit() or name.count(":") and not name.startswith("["):
+        return host or ""  # no port, or a bare IPv6 address
+    return name

@@ -25,13 +25,7 @@ class Script:
     schema: Callable[[ScriptContext], Schema]
     # Turns one validated config and the request's targets (devices or
     # accounts) into (target, config of one task) pairs, in task order.
-    expand_configs: Callable[[Config, Sequence[Any], random.Random], list[tuple[Any, Config]]]
+    expand: Callable[[Config, Sequence[Any], random.Random], list[tuple[Any, Config]]]
     # How many tasks one target gets, known before expanding (to refuse an
     # oversized request without building it).
-    tasks_per_target: Callable[[Config], int] = lambda config: 1
-
-    def per_target(self, config: Config) -> int:
-        return self.tasks_per_target(config)
-
-    def expand(self, config: Config, targets: Sequence[Any], rng: random.Random) -> list[tuple[Any, Config]]:
-        return self.expand_configs(config, targets, rng)
+    per_target: Callable[[Config], int] = lambda config: 1

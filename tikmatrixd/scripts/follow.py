@@ -73,5 +73,5 @@ def _per_target(config: Config) -> int:
     return len(config["target_users"])
 
 
-FOLLOW = Script(name="follow", schema=_schema, expand_configs=expand, tasks_per_target=_per_target)
-UNFOLLOW = Script(name="unfollow", schema=_schema, expand_configs=expand, tasks_per_target=_per_target)
+FOLLOW = Script(name="follow", schema=_schema, expand=expand, per_target=_per_target)
+UNFOLLOW = Script(name="unfollow", schema=_schema, expand=expand, per_target=_per_target)

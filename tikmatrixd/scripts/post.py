@@ -126,4 +126,4 @@ def expand(config: Config, targets: Sequence[Any], rng: random.Random) -> list[t
     return tasks
 
 
-POST = Script(name="post", schema=_schema, expand_configs=expand)
+POST = Script(name="post", schema=_schema, expand=expand)

@@ -151,6 +151,16 @@ class App:
         pass
 
     # -- gallery and posting -------------------------------------------------
+    # Node actions both apps share: open a user, follow them.
+    def on_user(self, user: str) -> None:
+        if user == self.accounts.current:
+            self.goto("own_profile")
+        else:
+            self.goto("profile", user=user)
+
+    def on_follow(self, user: str) -> None:
+        self.accounts.follow(user)
+
     def gallery(self) -> list[str]:
         """Scanned media, newest first (what the app's picker shows)."""
         return list(reversed(self.dev.state.media_store))

@@ -98,15 +98,6 @@ class Instagram(App):
         if field_name == "caption":
             self.focus = None
 
-    def on_user(self, user: str) -> None:
-        if user == self.accounts.current:
-            self.goto("own_profile")
-        else:
-            self.goto("profile", user=user)
-
-    def on_follow(self, user: str) -> None:
-        self.accounts.follow(user)
-
     def on_following(self, user: str) -> None:
         self.dialog = f"unfollow_sheet:{user}"
 

@@ -111,15 +111,6 @@ class TikTok(App):
     def on_results_tab(self, arg: str) -> None:
         self.frame.params["tab"] = arg
 
-    def on_user(self, user: str) -> None:
-        if user == self.accounts.current:
-            self.goto("own_profile")
-        else:
-            self.goto("profile", user=user)
-
-    def on_follow(self, user: str) -> None:
-        self.accounts.follow(user)
-
     def on_unfollow(self, user: str) -> None:
         self.accounts.unfollow(user)
 
