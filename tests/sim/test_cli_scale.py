@@ -15,6 +15,26 @@ from tikmatrixd.sim.testing import SimFarm, free_port
 SCALE_DEVICES = 200
 
 
+def _free_run(count: int) -> int:
+    """A base port with `count` consecutive ports free now (outside adb's 5555-5585)."""
+    import socket
+
+    for base in range(free_port() % 20000 + 30000, 65000, 97):
+        socks = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free port run")
+
+
 def _http(url: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
@@ -24,13 +44,14 @@ def _http(url: str, body: dict | None = None) -> dict:
 
 async def test_cli_connects_five_devices_and_removes_them_on_sigterm(adb_server_factory):
     server = adb_server_factory()
-    base = free_port() + 1000 if free_port() < 60000 else 20000
+    base = _free_run(5)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tikmatrixd", "sim", "--devices", "5", "--connect", "--base-port", str(base),
         "--adb-server", server.address, "--control-port", "0", "--language", "en,fr",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=server.env)
     try:
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line, (await proc.stderr.read()).decode()
         ready = json.loads(line)
         assert ready["devices"] == [f"127.0.0.1:{base + i}" for i in range(5)]
         rc, out, _ = await server.aadb("devices", "-l")
