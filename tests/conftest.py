@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from tikmatrixd import config as config_module
 from tikmatrixd.app import create_app
+from tikmatrixd.runtime.dispatcher import NullDispatcher
 
 TZ = "Europe/Paris"
 SERIALS = ("R58M0001", "R58M0002", "R58M0003")
@@ -72,7 +73,8 @@ def api(aiohttp_client: Any, make_config: Callable[..., config_module.Config], c
     """Factory: an API client over the real app factory with a given config."""
 
     async def make(dispatcher: Any = None, **sections: dict[str, Any]) -> TestClient:
-        return await aiohttp_client(create_app(make_config(**sections), clock=clock, dispatcher=dispatcher))
+        return await aiohttp_client(create_app(make_config(**sections), clock=clock,
+                                                 dispatcher=dispatcher or NullDispatcher()))
 
     return make
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tikmatrixd.sim.testing import free_port
+
 
 def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
@@ -53,7 +55,9 @@ def test_ready_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
     notify.bind(str(notify_path))
     notify.settimeout(20)
     env = {"NOTIFY_SOCKET": str(notify_path), "PATH": "/usr/bin:/bin"}
-    process = serve("--port", str(port), "--db", str(tmp_path / "t.db"), "--log-format", "json", env=env)
+    nothing_there = free_port()  # never the user's adb server on 5037
+    process = serve("--port", str(port), "--db", str(tmp_path / "t.db"), "--log-format", "json",
+                    "--adb-server", f"127.0.0.1:{nothing_there}", env=env)
     try:
         assert notify.recv(100) == b"READY=1"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/task/stats", timeout=5) as response:

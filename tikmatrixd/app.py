@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Callable, Mapping
 
 import structlog
 from aiohttp import web
@@ -14,7 +14,10 @@ from tikmatrixd.api.envelope import envelope_middleware
 from tikmatrixd.api.guard import guard_middleware
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
-from tikmatrixd.runtime.dispatcher import Dispatcher, NullDispatcher
+from tikmatrixd.runtime.dispatcher import Dispatcher
+from tikmatrixd.runtime.runtime import Runtime
+from tikmatrixd.scripts import SCRIPTS
+from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
 
 log = structlog.get_logger("tikmatrixd")
@@ -25,16 +28,23 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     dispatcher: Dispatcher | None = None,
+    runners: Mapping[str, Runner | None] | None = None,
 ) -> web.Application:
+    """The daemon. Without ``dispatcher`` it runs tasks on the adb servers'
+    devices with ``runners`` (default: each script's own); tests of the API
+    alone pass a dispatcher that runs nothing."""
     app = web.Application(
         middlewares=[envelope_middleware, guard_middleware(config)],
         client_max_size=config.server.max_body_bytes,
     )
     app[keys.CONFIG] = config
     app[keys.CLOCK] = clock
-    app[keys.DISPATCHER] = dispatcher or NullDispatcher()
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
+    if dispatcher is None:
+        app.cleanup_ctx.append(runtime_ctx(runners or {name: s.runner for name, s in SCRIPTS.items()}))
+    else:
+        app[keys.DISPATCHER] = dispatcher
     app.cleanup_ctx.append(systemd.watchdog_ctx)
     return app
 
@@ -50,3 +60,19 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await store.close()
     log.info("store closed")
+
+
+def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Devices and workers run between store open and store close; on shutdown
+    (after the HTTP server stopped taking requests) running scripts are
+    cancelled, cleaned up and marked interrupted before the store closes."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK])
+        await runtime.start()
+        app[keys.DISPATCHER] = runtime
+        yield
+        await runtime.close()
+        log.info("runtime stopped")
+
+    return ctx

@@ -61,11 +61,38 @@ class MediaConfig:
 @dataclass(frozen=True)
 class AdbConfig:
     servers: tuple[str, ...] = ("127.0.0.1:5037",)
+    # Phones reached over TCP ("host:port") that the daemon keeps connected:
+    # `adb connect` on start, and again whenever one drops or its adb server restarts.
+    connect: tuple[str, ...] = ()
+    # Pool threads for blocking adb calls; 0 = one per device the plan allows, plus a few.
+    threads: int = 0
+    # Longest any single adb call may take (seconds).
+    call_timeout: float = 60.0
+    # A device must answer a shell probe within this to get tasks (seconds).
+    probe_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
 class TasksConfig:
     max_per_request: int = constants.DEFAULT_MAX_TASKS_PER_REQUEST
+    # Most a script's cleanup (back to a known screen) may take after a stop (seconds).
+    cleanup_timeout: float = 3.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    # Automatic retries after a failure (0-10); 0 = only explicit retries.
+    attempts: int = 0
+    # Seconds before each retry, spread by +/- jitter (a fraction).
+    delay: float = 60.0
+    jitter: float = 0.2
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    post: RetryPolicy = field(default_factory=RetryPolicy)
+    follow: RetryPolicy = field(default_factory=RetryPolicy)
+    unfollow: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass(frozen=True)
@@ -90,8 +117,13 @@ class Config:
     media: MediaConfig = field(default_factory=MediaConfig)
     adb: AdbConfig = field(default_factory=AdbConfig)
     tasks: TasksConfig = field(default_factory=TasksConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
     log: LogConfig = field(default_factory=LogConfig)
     devices: tuple[DeviceConfig, ...] = ()
+
+    @property
+    def adb_threads(self) -> int:
+        return self.adb.threads or self.license.device_limit + 8
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo | None:
@@ -204,6 +236,23 @@ def _validate(config: Config) -> None:
         host, _, port = server_address.rpartition(":")
         if not host or not port.isdigit():
             raise ConfigError(f"adb.servers: {server_address!r} is not host:port")
+    for target in config.adb.connect:
+        host, _, port = target.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"adb.connect: {target!r} is not host:port")
+    if config.adb.threads < 0:
+        raise ConfigError("adb.threads: must not be negative")
+    for key in ("call_timeout", "probe_timeout"):
+        if getattr(config.adb, key) <= 0:
+            raise ConfigError(f"adb.{key}: must be positive")
+    if config.tasks.cleanup_timeout <= 0:
+        raise ConfigError("tasks.cleanup_timeout: must be positive")
+    for script in ("post", "follow", "unfollow"):
+        policy = getattr(config.retry, script)
+        if not 0 <= policy.attempts <= 10:
+            raise ConfigError(f"retry.{script}.attempts: must be 0-10")
+        if policy.delay < 0 or not 0 <= policy.jitter <= 1:
+            raise ConfigError(f"retry.{script}: delay must be >= 0 and jitter 0-1")
     if config.tasks.max_per_request < 1:
         raise ConfigError("tasks.max_per_request: must be at least 1")
     if config.log.format not in ("auto", "json", "console"):

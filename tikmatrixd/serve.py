@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 50809)")
     parser.add_argument("--db", help="SQLite file (default ./var/tikmatrixd.db, or $STATE_DIRECTORY)")
+    parser.add_argument("--adb-server", action="append", metavar="HOST:PORT",
+                        help="adb server to reach phones through (repeatable; replaces adb.servers)")
     parser.add_argument("--log-format", choices=["auto", "json", "console"], help="log renderer")
     parser.set_defaults(run=run)
 
@@ -37,6 +39,7 @@ def overrides(args: argparse.Namespace) -> dict[str, dict[str, object]]:
     return {
         "server": {"host": args.host, "port": args.port},
         "store": {"path": args.db},
+        "adb": {"servers": args.adb_server},
         "log": {"format": args.log_format},
     }
 

@@ -8,9 +8,10 @@ from tikmatrixd import keys
 from tikmatrixd.core.status import TaskStatus
 from tests.conftest import SERIALS
 from tests.helpers import call
+from tikmatrixd.runtime.dispatcher import NullDispatcher
 
 
-class RecordingDispatcher:
+class RecordingDispatcher(NullDispatcher):
     """Records what the API asks of the runtime (the interface contract)."""
 
     def __init__(self):

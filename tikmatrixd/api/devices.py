@@ -14,10 +14,11 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/devices")
 async def list_devices(request: web.Request) -> web.Response:
     devices = await request.app[keys.STORE].devices.list()
-    return ok({"devices": [render.device(d) for d in devices], "total": len(devices)})
+    live = request.app[keys.DISPATCHER].live
+    return ok({"devices": [render.device(d, live(d.serial)) for d in devices], "total": len(devices)})
 
 
 @routes.get("/api/v1/devices/{serial}")
 async def get_device(request: web.Request) -> web.Response:
     device = await request.app[keys.STORE].devices.get(request.match_info["serial"])
-    return ok(render.device(device))
+    return ok(render.device(device, request.app[keys.DISPATCHER].live(device.serial)))

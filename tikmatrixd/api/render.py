@@ -8,6 +8,7 @@ from typing import Any
 from tikmatrixd.core import names
 from tikmatrixd.core.devices import Account, Device
 from tikmatrixd.core.tasks import Task
+from tikmatrixd.runtime.dispatcher import LiveDevice
 
 
 def timestamp(value: float | None, tz: tzinfo | None) -> str | None:
@@ -57,7 +58,7 @@ def account(account: Account) -> dict[str, Any]:
     }
 
 
-def device(device: Device) -> dict[str, Any]:
+def device(device: Device, live: LiveDevice) -> dict[str, Any]:
     return {
         "serial": device.serial,
         "state": device.state,
@@ -67,4 +68,7 @@ def device(device: Device) -> dict[str, Any]:
         "adb_server": device.adb_server,
         "apps": device.apps,
         "current_account": names.display(device.current_account) if device.current_account else None,
+        "worker": live.worker,
+        "healthy": live.healthy,
+        "running_task_id": live.running_task_id,
     }

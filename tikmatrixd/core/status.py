@@ -28,4 +28,17 @@ class ErrorReason(str, enum.Enum):
     INTERRUPTED = "interrupted"
     DEVICE_DISCONNECTED = "device_disconnected"
     UI_TIMEOUT = "ui_timeout"
+    ADB_TIMEOUT = "adb_timeout"
+    ADB_ERROR = "adb_error"
     SCRIPT_ERROR = "script_error"
+    NOT_IMPLEMENTED = "not_implemented"
+
+
+def error(reason: ErrorReason | str, message: str) -> dict[str, str]:
+    """The task's `error` object."""
+    return {"reason": str(reason.value if isinstance(reason, ErrorReason) else reason), "message": message}
+
+
+#: Failures an automatic retry would only repeat.
+NEVER_RETRIED = frozenset({ErrorReason.STOPPED.value, ErrorReason.INTERRUPTED.value,
+                           ErrorReason.NOT_IMPLEMENTED.value})

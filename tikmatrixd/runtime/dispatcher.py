@@ -1,8 +1,18 @@
-"""What the API tells the runtime: which devices have new work, what to cancel."""
+"""What the API tells the runtime (which devices have new work, what to cancel) and asks it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Protocol
+
+
+@dataclass(frozen=True)
+class LiveDevice:
+    """A device's runtime state, which lives in memory, not in the store."""
+
+    worker: bool
+    running_task_id: int | None = None
+    healthy: bool | None = None  # None: not probed yet
 
 
 class Dispatcher(Protocol):
@@ -11,7 +21,10 @@ class Dispatcher(Protocol):
 
     async def cancel(self, task_ids: Iterable[int]) -> None:
         """Cancel the running scripts of these tasks; return once they have
-        cleaned up. The store already holds their final status."""
+        cleaned up (or after a short bound). The store already holds their final status."""
+
+    def live(self, serial: str) -> LiveDevice:
+        """Whether the device has a worker, and what it runs."""
 
 
 class NullDispatcher:
@@ -22,3 +35,6 @@ class NullDispatcher:
 
     async def cancel(self, task_ids: Iterable[int]) -> None:
         pass
+
+    def live(self, serial: str) -> LiveDevice:
+        return LiveDevice(worker=False)

@@ -39,6 +39,36 @@ class DeviceQueries:
 
         await self._run(declare)
 
+    async def observe(self, server: str, states: dict[str, tuple[str, str]], now: float) -> None:
+        """Record what an adb server reports: serial → (state, model)."""
+        rows = [(serial, state, model, server, now) for serial, (state, model) in states.items()]
+
+        def observe(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(
+                    "INSERT INTO devices (serial, state, model, adb_server, first_seen, last_seen)"
+                    " VALUES (?, ?, ?, ?, ?, ?5) ON CONFLICT (serial) DO UPDATE SET state = excluded.state,"
+                    " model = coalesce(nullif(excluded.model, ''), model), adb_server = excluded.adb_server,"
+                    " first_seen = coalesce(first_seen, excluded.first_seen), last_seen = excluded.last_seen",
+                    rows,
+                )
+
+        await self._run(observe)
+
+    async def set_apps(self, serial: str, apps: dict[str, str]) -> None:
+        def set_apps(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE devices SET apps = ? WHERE serial = ?", (json.dumps(apps), serial))
+
+        await self._run(set_apps)
+
+    async def forget_states(self) -> None:
+        """At start-up: nothing is known to be connected until an adb server says so."""
+
+        def forget(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE devices SET state = 'disconnected' WHERE state != 'disconnected'")
+
+        await self._run(forget)
+
     async def list(self) -> list[Device]:
         def list_devices(conn: sqlite3.Connection) -> list[Device]:
             return [_device(row) for row in conn.execute(f"SELECT {_COLUMNS} FROM devices ORDER BY serial")]

@@ -51,6 +51,14 @@ class Created:
 
 
 @dataclass(frozen=True)
+class Claim:
+    task: Task | None
+    platform: str = ""
+    package: str = ""  # a clone app's package from the account; "" = the platform's own
+    next_at: float | None = None  # when no task is due: the device's next scheduled one
+
+
+@dataclass(frozen=True)
 class Deleted:
     tasks: list[Task]
     not_found: list[int]
@@ -140,13 +148,59 @@ class TaskQueries:
 
         def start(conn: sqlite3.Connection) -> bool:
             with transaction(conn):
-                return conn.execute(
-                    "UPDATE tasks SET status = ?, started_at = ?, username = coalesce(username, ?)"
-                    " WHERE id = ? AND status = ?",
-                    (TaskStatus.RUNNING, now, username, task_id, TaskStatus.PENDING),
-                ).rowcount == 1
+                return _start(conn, task_id, now, username)
 
         return await self._run(start)
+
+    async def claim_next(self, serial: str, now: float) -> Claim:
+        """Start the device's first due pending task in (scheduled_at, id) order.
+
+        When none is due, says when the next one will be, for the scheduler.
+        The task runs as its own account, or else the device's active one.
+        """
+
+        def claim(conn: sqlite3.Connection) -> Claim:
+            with transaction(conn):
+                row = conn.execute(
+                    "SELECT id FROM tasks WHERE serial = ? AND status = 0 AND scheduled_at <= ?"
+                    " ORDER BY scheduled_at, id LIMIT 1", (serial, now),
+                ).fetchone()
+                if row is None:
+                    next_at = conn.execute(
+                        "SELECT min(scheduled_at) FROM tasks WHERE serial = ? AND status = 0", (serial,)
+                    ).fetchone()[0]
+                    return Claim(task=None, next_at=next_at)
+                _start(conn, row[0], now, None)
+                platform, package = conn.execute(
+                    "SELECT coalesce(a.platform, d.platform, 'tiktok'), coalesce(a.packagename, '')"
+                    " FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
+                    " LEFT JOIN devices d ON d.serial = t.serial WHERE t.id = ?", (row[0],),
+                ).fetchone()
+                return Claim(task=_select_one(conn, row[0]), platform=platform, package=package)
+
+        return await self._run(claim)
+
+    async def interrupt_running(self, error: dict[str, str], now: float) -> list[int]:
+        """At start-up: tasks a killed process left running → failed. Nothing is re-run."""
+
+        def interrupt(conn: sqlite3.Connection) -> list[int]:
+            with transaction(conn):
+                rows = conn.execute(
+                    "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE status = ? RETURNING id",
+                    (TaskStatus.FAILED, dumps(error), now, TaskStatus.RUNNING),
+                ).fetchall()
+            return sorted(row[0] for row in rows)
+
+        return await self._run(interrupt)
+
+    async def requeue(self, task_id: int, at: float) -> bool:
+        """Automatic retry: running → pending again at ``at``, same id, retry_count + 1."""
+
+        def requeue(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return bool(_retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.RUNNING), at))
+
+        return await self._run(requeue)
 
     async def finish(self, task_id: int, status: TaskStatus, now: float,
                      result: dict | None = None, error: dict | None = None) -> bool:
@@ -174,6 +228,15 @@ class TaskQueries:
             return Deleted(tasks=tasks, not_found=[i for i in wanted if i not in found])
 
         return await self._run(delete)
+
+
+def _start(conn: sqlite3.Connection, task_id: int, now: float, username: str | None) -> bool:
+    return conn.execute(
+        "UPDATE tasks SET status = ?, started_at = ?,"
+        " username = coalesce(username, ?, (SELECT current_account FROM devices WHERE serial = tasks.serial))"
+        " WHERE id = ? AND status = ?",
+        (TaskStatus.RUNNING, now, username, task_id, TaskStatus.PENDING),
+    ).rowcount == 1
 
 
 def _insert(conn: sqlite3.Connection, draft: TaskDraft) -> int:

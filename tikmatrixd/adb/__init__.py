@@ -1,0 +1,1 @@
+"""Reaching phones through adb servers: host services natively, device calls via adbutils."""

@@ -1,0 +1,87 @@
+"""The runtime the API talks to (the real :class:`Dispatcher`): adb pool, scheduler, devices, workers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Callable, Iterable, Mapping
+
+import structlog
+
+from tikmatrixd.adb.device import AdbPool
+from tikmatrixd.config import Config
+from tikmatrixd.core.status import ErrorReason, error
+from tikmatrixd.runtime.dispatcher import LiveDevice
+from tikmatrixd.runtime.manager import DeviceManager
+from tikmatrixd.runtime.scheduler import Scheduler
+from tikmatrixd.runtime.worker import WorkerDeps
+from tikmatrixd.scripts.base import Runner
+from tikmatrixd.store import Store
+
+log = structlog.get_logger("tikmatrixd.runtime")
+
+#: How long a stop or delete waits for the cancelled script before answering.
+STOP_WAIT = 2.0
+
+
+class Runtime:
+    def __init__(self, config: Config, store: Store, runners: Mapping[str, Runner | None], *,
+                 clock: Callable[[], float], rng: random.Random | None = None) -> None:
+        self._config = config
+        self._store = store
+        self._runners = runners
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._manager: DeviceManager | None = None
+        self._scheduler: Scheduler | None = None
+        self._pool: AdbPool | None = None
+
+    async def start(self) -> None:
+        """Recover from a previous process, then follow the adb servers."""
+        interrupted = await self._store.tasks.interrupt_running(
+            error(ErrorReason.INTERRUPTED, "the daemon stopped while the task was running; not re-run"),
+            self._clock())
+        if interrupted:
+            log.warning("tasks interrupted by the previous shutdown", task_ids=interrupted)
+        await self._store.devices.forget_states()
+        self._pool = AdbPool(self._config.adb_threads, self._config.adb.call_timeout)
+        self._scheduler = Scheduler(self._wake_one, self._clock)
+        self._manager = DeviceManager(WorkerDeps(
+            config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
+            runners=self._runners, clock=self._clock, rng=self._rng))
+        self._manager.start()
+
+    async def close(self) -> None:
+        """Cancel running scripts (their tasks fail as ``interrupted``) after their cleanup."""
+        if self._manager is not None:
+            await self._manager.close()
+        if self._scheduler is not None:
+            self._scheduler.close()
+        if self._pool is not None:
+            self._pool.close()
+
+    def wake(self, serials: Iterable[str]) -> None:
+        for serial in serials:
+            self._wake_one(serial)
+
+    def _wake_one(self, serial: str) -> None:
+        worker = self._manager.worker(serial) if self._manager else None
+        if worker is not None:
+            worker.wake()
+
+    async def cancel(self, task_ids: Iterable[int]) -> None:
+        wanted = set(task_ids)
+        running = [
+            cleanup
+            for worker in (self._manager.workers if self._manager else ())
+            if worker.running_task_id in wanted
+            and (cleanup := worker.cancel_task(worker.running_task_id, ErrorReason.STOPPED)) is not None
+        ]
+        if running:
+            await asyncio.wait(running, timeout=STOP_WAIT)
+
+    def live(self, serial: str) -> LiveDevice:
+        worker = self._manager.worker(serial) if self._manager else None
+        if worker is None:
+            return LiveDevice(worker=False)
+        return LiveDevice(worker=True, running_task_id=worker.running_task_id, healthy=worker.healthy)

@@ -1,0 +1,250 @@
+"""One coroutine per online device: runs its due tasks one at a time, in (scheduled_at, id) order.
+
+The worker holds no state a restart would lose: the store says what is
+pending; the worker claims one task (pending → running in one conditional
+UPDATE), runs its script, and records the outcome (running → completed or
+failed, again conditional, so an API stop or delete always wins).
+
+Anything that touches the phone runs as a separate asyncio task
+(``_current``) so it can be cancelled on its own: a stop cancels the script,
+its cleanup runs, and the worker records why. The worker loop itself is
+never cancelled while it talks to the store, so a claim is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import random
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping, TypeVar
+
+import structlog
+
+from tikmatrixd.adb import device as adb_device
+from tikmatrixd.adb.device import AdbError, AdbPool, AdbTimeout, DeviceGone
+from tikmatrixd.config import Config
+from tikmatrixd.core.platforms import PACKAGES
+from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
+from tikmatrixd.runtime import probe
+from tikmatrixd.runtime.scheduler import Scheduler
+from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
+from tikmatrixd.store import Store
+from tikmatrixd.store.tasks import Claim
+
+log = structlog.get_logger("tikmatrixd.worker")
+T = TypeVar("T")
+
+#: Re-probe an unhealthy device after 1, 2, 4 ... seconds, at most this.
+MAX_PROBE_BACKOFF = 60.0
+CANCEL_MESSAGES = {
+    ErrorReason.STOPPED: "stopped through the API",
+    ErrorReason.DEVICE_DISCONNECTED: "the device left its adb server during the task",
+    ErrorReason.INTERRUPTED: "the daemon shut down during the task",
+}
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    """What every worker shares."""
+
+    config: Config
+    store: Store
+    pool: AdbPool
+    scheduler: Scheduler
+    runners: Mapping[str, Runner | None]
+    clock: Callable[[], float]
+    rng: random.Random
+
+
+class DeviceWorker:
+    def __init__(self, serial: str, server: str, deps: WorkerDeps) -> None:
+        self.serial = serial
+        self.server = server
+        self._deps = deps
+        self._adb = deps.pool.device(server, serial)
+        self._log = log.bind(serial=serial)
+        self._wake = asyncio.Event()
+        self._wake.set()  # pick up whatever is pending at start
+        self._stopping = False
+        self._stop_requested = asyncio.Event()
+        self._current: asyncio.Task[Any] | None = None
+        self._cancel_reason: ErrorReason | None = None
+        self._main: asyncio.Task[None] | None = None
+        self.running_task_id: int | None = None
+        self.healthy: bool | None = None  # None until the first probe answered
+
+    def start(self, after: Awaitable[Any] | None = None) -> None:
+        """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
+        self._main = asyncio.create_task(self._serve(after), name=f"worker {self.serial}")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def cancel_task(self, task_id: int, reason: ErrorReason) -> asyncio.Task[Any] | None:
+        """Cancel the script if it runs ``task_id``; returns what to await for its cleanup."""
+        if self.running_task_id != task_id or self._current is None:
+            return None
+        self._cancel_reason = reason
+        self._current.cancel()
+        return self._current
+
+    async def stop(self, reason: ErrorReason) -> None:
+        """Cancel what runs (the task fails with ``reason``), let it clean up, end the loop."""
+        self._stopping = True
+        self._stop_requested.set()
+        self._wake.set()
+        if self._current is not None:
+            self._cancel_reason = reason
+            self._current.cancel()
+        if self._main is None:
+            return
+        grace = self._deps.config.tasks.cleanup_timeout + 2.0
+        done, _ = await asyncio.wait({self._main}, timeout=grace)
+        if not done:  # a store call that never returns: give up on it
+            self._log.warning("worker did not stop in time", grace=grace)
+            self._main.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._main
+
+    async def _serve(self, after: Awaitable[Any] | None) -> None:
+        if after is not None:
+            await after
+        while not self._stopping:
+            try:
+                await self._until_healthy()
+                while not self._stopping:
+                    await self._wake.wait()
+                    self._wake.clear()
+                    await self._drain()
+            except Exception:  # a bug or a store failure: log it, pause, go on
+                self._log.exception("worker failed; restarting it")
+                await self._pause(1.0)
+
+    async def _drain(self) -> None:
+        deps = self._deps
+        while not self._stopping:
+            claim = await deps.store.tasks.claim_next(self.serial, deps.clock())
+            if claim.task is None:
+                if claim.next_at is not None:
+                    deps.scheduler.at(claim.next_at, self.serial)
+                return
+            if not await self._run(claim):
+                await self._until_healthy()
+
+    async def _device_call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run a phone activity as a task of its own that stop() can cancel."""
+        self._current = asyncio.create_task(make())
+        try:
+            return await self._current
+        finally:
+            self._current = None
+
+    async def _until_healthy(self) -> None:
+        """Probe until the device answers; the first probe also records its apps."""
+        deps, delay = self._deps, 1.0
+        timeout = deps.config.adb.probe_timeout
+        while not self._stopping:
+            try:
+                if self.healthy is None:
+                    apps = await self._device_call(lambda: probe.describe(self._adb, timeout))
+                    await deps.store.devices.set_apps(self.serial, apps)
+                else:
+                    await self._device_call(lambda: probe.ping(self._adb, timeout))
+            except asyncio.CancelledError:
+                if self._stopping:
+                    return
+                raise
+            except AdbError as problem:
+                if self.healthy is not False:
+                    self._log.warning("device unhealthy", error=str(problem))
+                self.healthy = False
+                await self._pause(delay * (0.8 + 0.4 * deps.rng.random()))
+                delay = min(delay * 2, MAX_PROBE_BACKOFF)
+                continue
+            if self.healthy is False:
+                self._log.info("device healthy again")
+                self._wake.set()  # tasks may have been created meanwhile
+            self.healthy = True
+            return
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but end early when the worker is stopped."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stop_requested.wait(), seconds)
+
+    async def _run(self, claim: Claim) -> bool:
+        """Run one claimed task and record its outcome; False if the device looks unwell."""
+        task = claim.task
+        assert task is not None
+        runner = self._deps.runners.get(task.script_name)
+        task_log = self._log.bind(task_id=task.id, script=task.script_name)
+        ctx = RunContext(task=task, adb=self._adb, platform=claim.platform,
+                         package=claim.package or PACKAGES[claim.platform], log=task_log)
+        counter: collections.Counter[str] = collections.Counter()
+        task_log.info("task running", username=task.username)
+        self._cancel_reason, self.running_task_id = None, task.id
+        result: dict[str, Any] | None = None
+        failure: dict[str, str] | None = None
+        acted, healthy = True, True
+        try:
+            result = await self._device_call(lambda: self._script(runner, ctx, counter))
+        except asyncio.CancelledError:
+            if self._cancel_reason is None:
+                raise
+            failure = error(self._cancel_reason, CANCEL_MESSAGES[self._cancel_reason])
+        except ScriptFailure as problem:
+            failure, acted = error(problem.reason, problem.message), problem.acted
+        except DeviceGone as problem:
+            failure, healthy = error(ErrorReason.DEVICE_DISCONNECTED, str(problem)), False
+        except AdbTimeout as problem:
+            failure, healthy = error(ErrorReason.ADB_TIMEOUT, str(problem)), False
+        except AdbError as problem:
+            failure = error(ErrorReason.ADB_ERROR, str(problem))
+        except Exception as problem:
+            task_log.exception("script crashed")
+            failure = error(ErrorReason.SCRIPT_ERROR, f"internal error: {type(problem).__name__}")
+        finally:
+            self.running_task_id = None
+        result = {**(result or {}), "adb_calls": sum(counter.values())}
+        await self._record(claim, runner, result, failure, acted, task_log)
+        return healthy
+
+    async def _script(self, runner: Runner | None, ctx: RunContext, counter: collections.Counter[str]) -> Any:
+        adb_device.calls.set(counter)  # this task's own context: counts its adb calls only
+        if runner is None:
+            raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED.value,
+                                f"{ctx.task.script_name} cannot run on phones yet", acted=False)
+        try:
+            return await runner.run(ctx)
+        finally:
+            try:
+                await asyncio.wait_for(runner.cleanup(ctx), self._deps.config.tasks.cleanup_timeout)
+            except (AdbError, asyncio.TimeoutError) as problem:
+                ctx.log.warning("cleanup failed", error=str(problem) or "timeout")
+
+    async def _record(self, claim: Claim, runner: Runner | None, result: dict[str, Any],
+                      failure: dict[str, str] | None, acted: bool, task_log: Any) -> None:
+        deps, task = self._deps, claim.task
+        assert task is not None
+        now = deps.clock()
+        if failure is None:
+            recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
+            task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
+            return
+        policy = getattr(deps.config.retry, task.script_name, None)
+        retry = (policy is not None and task.retry_count < policy.attempts
+                 and failure["reason"] not in NEVER_RETRIED
+                 and (not acted or (runner is not None and runner.idempotent)))
+        if retry:
+            assert policy is not None
+            at = now + policy.delay * (1 + policy.jitter * deps.rng.uniform(-1, 1))
+            if await deps.store.tasks.requeue(task.id, at):
+                deps.scheduler.at(at, self.serial)
+                task_log.info("task failed; retrying", reason=failure["reason"], message=failure["message"],
+                              retry_in=round(at - now, 1), adb_calls=result["adb_calls"])
+                return
+        recorded = await deps.store.tasks.finish(task.id, TaskStatus.FAILED, now, result=result, error=failure)
+        task_log.info("task failed", reason=failure["reason"], message=failure["message"],
+                      adb_calls=result["adb_calls"], recorded=recorded)
