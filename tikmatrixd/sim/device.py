@@ -115,6 +115,8 @@ class SimDevice:
             self._conn_tasks.add(task)
         try:
             await conn.serve()
+        except asyncio.CancelledError:
+            pass  # drop_connections() cancelled us; asyncio would log a cancelled handler as an error
         finally:
             self.connections.discard(conn)
             if task is not None:
