@@ -242,3 +242,19 @@ async def test_two_adb_servers(adb_servers, farms, daemon):
     assert [t["status_text"] for t in await finished(client, ids)] == ["completed"] * 4
     for device in [*farm_a, *farm_b]:
         assert opened_profiles(device) == ["https://www.tiktok.com/@nasa"]
+
+
+async def test_fifty_devices_four_tasks_each(adb_servers, farms, daemon):
+    server = adb_servers()
+    farm = await farms(50, server)
+    client = await daemon([server])
+    await online(client, farm, timeout=60)
+    targets = ["t1", "t2", "t3", "t4"]
+    ids = await create(client, farm.serials, targets)
+    assert len(ids) == 200
+    tasks = await finished(client, ids, timeout=120)
+    assert {t["status_text"] for t in tasks} == {"completed"}
+    for device in farm:
+        assert opened_profiles(device) == [f"https://www.tiktok.com/@{t}" for t in targets]
+    _, stats = await call(client, "GET", "/api/v1/task/stats")
+    assert stats["data"] == {"total": 200, "pending": 0, "running": 0, "completed": 200, "failed": 0}

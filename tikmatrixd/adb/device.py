@@ -33,6 +33,7 @@ from typing import Callable, Sequence, TypeVar
 
 import adbutils
 from adbutils import AdbConnection
+from adbutils.errors import AdbConnectionError
 
 from tikmatrixd.adb.host import split_address
 
@@ -129,7 +130,7 @@ class _Client(adbutils.AdbClient):
     def make_connection(self, timeout: float | None = None) -> AdbConnection:
         try:
             connection = _Connection(self.host, self.port)
-        except (adbutils.AdbTimeout, adbutils.AdbConnectionError) as error:
+        except (adbutils.AdbTimeout, AdbConnectionError) as error:
             raise DeviceGone(f"adb server {self.host}:{self.port} unreachable: {error}") from None
         if timeout:
             connection.conn.settimeout(timeout)

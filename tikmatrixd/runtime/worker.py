@@ -221,8 +221,8 @@ class DeviceWorker:
         finally:
             try:
                 await asyncio.wait_for(runner.cleanup(ctx), self._deps.config.tasks.cleanup_timeout)
-            except (AdbError, asyncio.TimeoutError) as problem:
-                ctx.log.warning("cleanup failed", error=str(problem) or "timeout")
+            except Exception as problem:  # never hides how the run itself ended
+                ctx.log.warning("cleanup failed", error=str(problem) or type(problem).__name__)
 
     async def _record(self, claim: Claim, runner: Runner | None, result: dict[str, Any],
                       failure: dict[str, str] | None, acted: bool, task_log: Any) -> None:

@@ -1,0 +1,168 @@
+"""The daemon as a process: kill -9 and restart, SIGTERM mid-task, the adb server restarted mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.e2e.conftest import wait_until
+from tests.e2e.test_runtime import opened_profiles
+from tikmatrixd.sim.testing import AdbServer, free_port
+
+
+class Daemon:
+    """A tikmatrixd process (with the test script) and an HTTP session to it."""
+
+    def __init__(self, tmp_path: Path, servers: list[AdbServer], connect: list[str] = ()) -> None:
+        self.port = free_port()
+        self.config = tmp_path / "daemon.toml"
+        self.config.write_text(
+            f'[server]\nport = {self.port}\n[store]\npath = "{tmp_path / "tasks.db"}"\n'
+            f"[adb]\nservers = {json.dumps([s.address for s in servers])}\n"
+            f"connect = {json.dumps(list(connect))}\nprobe_timeout = 5.0\n")
+        self.log = tmp_path / "daemon.log"
+        self.process: subprocess.Popen | None = None
+        self.session = aiohttp.ClientSession(f"http://127.0.0.1:{self.port}")
+
+    async def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "tests.e2e.launch", str(self.config)],
+                                            stdout=log, stderr=subprocess.STDOUT)
+        await wait_until(self._answers, timeout=30)
+
+    async def _answers(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, self.log.read_text()[-2000:]
+        try:
+            async with self.session.get("/healthz") as response:
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    async def call(self, method: str, path: str, **kwargs):
+        async with self.session.request(method, path, **kwargs) as response:
+            return response.status, await response.json()
+
+    async def task(self, task_id: int) -> dict:
+        status, body = await self.call("GET", f"/api/v1/task/{task_id}")
+        assert status == 200, body
+        return body["data"]
+
+    async def wait_task(self, task_id: int, *states: str, timeout: float = 30.0) -> dict:
+        async def check():
+            current = await self.task(task_id)
+            return current if current["status_text"] in states else None
+
+        return await wait_until(check, timeout)
+
+    async def wait_online(self, serials: list[str]) -> None:
+        async def check():
+            _, body = await self.call("GET", "/api/v1/devices")
+            healthy = {d["serial"] for d in body["data"]["devices"] if d["healthy"]}
+            return set(serials) <= healthy
+
+        await wait_until(check, timeout=30)
+
+    async def create(self, serial: str, targets: list[str]) -> list[int]:
+        status, body = await self.call("POST", "/api/v1/task", json={
+            "serials": [serial], "script_name": "follow", "script_config": {"target_users": targets}})
+        assert status == 200, body
+        return body["data"]["task_ids"]
+
+    def signal(self, signum: int) -> int:
+        assert self.process is not None
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=15)
+
+    async def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        await self.session.close()
+
+
+@pytest.fixture
+async def daemon_process(tmp_path):
+    started: list[Daemon] = []
+
+    def make(servers, connect=()):
+        daemon = Daemon(tmp_path, servers, connect)
+        started.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in started:
+        await daemon.close()
+
+
+async def test_kill_9_mid_run_then_restart(adb_servers, farms, daemon_process):
+    server = adb_servers()
+    farm = await farms(1, server)
+    daemon = daemon_process([server])
+    await daemon.start()
+    await daemon.wait_online(farm.serials)
+    hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
+    running = await daemon.wait_task(hold, "running")
+
+    assert daemon.signal(signal.SIGKILL) == -signal.SIGKILL
+    await daemon.start()
+    interrupted = await daemon.task(hold)
+    assert (interrupted["status_text"], interrupted["error"]["reason"]) == ("failed", "interrupted")
+    assert interrupted["started_at"] == running["started_at"]  # not run again
+    done = await daemon.wait_task(after, "completed")  # the pending task was picked up
+    assert done["retry_count"] == 0
+    assert opened_profiles(farm[0]) == ["https://www.tiktok.com/@after"]
+    _, stats = await daemon.call("GET", "/api/v1/task/stats")
+    assert stats["data"] == {"total": 2, "pending": 0, "running": 0, "completed": 1, "failed": 1}
+
+
+async def test_sigterm_cancels_running_scripts_cleans_up_and_exits_0(adb_servers, farms, daemon_process):
+    server = adb_servers()
+    farm = await farms(1, server)
+    daemon = daemon_process([server])
+    await daemon.start()
+    await daemon.wait_online(farm.serials)
+    hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
+    await daemon.wait_task(hold, "running")
+    farm[0].state.foreground = "com.zhiliaoapp.musically"
+
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, daemon.signal, signal.SIGTERM) == 0
+    assert farm[0].state.foreground == "launcher"  # the script's cleanup ran before exit
+    await daemon.start()
+    stopped = await daemon.task(hold)
+    assert (stopped["status_text"], stopped["error"]["reason"]) == ("failed", "interrupted")
+    assert "shut down" in stopped["error"]["message"]
+    await daemon.wait_task(after, "completed")
+
+
+async def test_adb_server_killed_and_restarted_mid_run(adb_servers, farms, daemon_process):
+    server = adb_servers()
+    farm = await farms(2, server)
+    daemon = daemon_process([server], connect=farm.serials)  # the daemon re-connects TCP phones
+    await daemon.start()
+    await daemon.wait_online(farm.serials)
+    hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
+    await daemon.wait_task(hold, "running")
+
+    server.process.kill()  # only the server this test started
+    server.process.wait()
+    dropped = await daemon.wait_task(hold, "failed")
+    assert dropped["error"]["reason"] == "device_disconnected"
+    assert (await daemon.task(after))["status_text"] == "pending"
+
+    restarted = AdbServer.start(port=server.port)
+    try:
+        [other] = await daemon.create(farm[1].serial, ["other"])
+        await daemon.wait_task(after, "completed", timeout=60)
+        await daemon.wait_task(other, "completed", timeout=60)
+    finally:
+        restarted.stop()
+    assert opened_profiles(farm[0]) == ["https://www.tiktok.com/@after"]
+    assert opened_profiles(farm[1]) == ["https://www.tiktok.com/@other"]
