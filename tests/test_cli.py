@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tikmatrixd.sim.testing import free_port
+from tikmatrixd.sim.testing import free_port, free_port_run
 
 
 def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -72,3 +72,31 @@ def test_ready_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
         process.kill()
         process.communicate()
         notify.close()
+
+
+def test_demo_serves_simulated_phones_and_stops_on_sigterm(tmp_path: Path):
+    """`make run`: the daemon with simulated phones on a private adb server."""
+    port, base = free_port(), free_port_run(2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tikmatrixd", "demo", "--devices", "2", "--port", str(port),
+         "--base-port", str(base), "--db", str(tmp_path / "demo.db")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serials = {f"127.0.0.1:{base}", f"127.0.0.1:{base + 1}"}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/devices", timeout=5) as response:
+                    devices = json.load(response)["data"]["devices"]
+                if {d["serial"] for d in devices if d["state"] == "online" and d["worker"]} == serials:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        out, _ = process.communicate()
+    assert "2 simulated phones" in out and "curl" in out

@@ -10,29 +10,9 @@ import sys
 import urllib.request
 
 from tikmatrixd.sim import adbhost
-from tikmatrixd.sim.testing import SimFarm, free_port
+from tikmatrixd.sim.testing import SimFarm, free_port, free_port_run
 
 SCALE_DEVICES = 200
-
-
-def _free_run(count: int) -> int:
-    """A base port with `count` consecutive ports free now (outside adb's 5555-5585)."""
-    import socket
-
-    for base in range(free_port() % 20000 + 30000, 65000, 97):
-        socks = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free port run")
 
 
 def _http(url: str, body: dict | None = None) -> dict:
@@ -44,7 +24,7 @@ def _http(url: str, body: dict | None = None) -> dict:
 
 async def test_cli_connects_five_devices_and_removes_them_on_sigterm(adb_server_factory):
     server = adb_server_factory()
-    base = _free_run(5)
+    base = free_port_run(5)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tikmatrixd", "sim", "--devices", "5", "--connect", "--base-port", str(base),
         "--adb-server", server.address, "--control-port", "0", "--language", "en,fr",

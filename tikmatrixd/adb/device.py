@@ -44,7 +44,9 @@ calls: contextvars.ContextVar[collections.Counter[str] | None] = contextvars.Con
 
 _SHELL_V2_EXIT = 3
 #: Answers of the adb server meaning the device is not reachable (any more).
-_GONE_MARKERS = ("not found", "offline", "no devices", "unauthorized", "closed", "connection reset")
+#: ("Unknown data: b''" is adbutils reading a connection the server closed.)
+_GONE_MARKERS = ("not found", "offline", "no devices", "unauthorized", "closed", "connection reset",
+                 "unknown data: b''")
 
 
 class AdbError(Exception):

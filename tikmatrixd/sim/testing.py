@@ -49,6 +49,24 @@ def free_port() -> int:
     return port
 
 
+def free_port_run(count: int) -> int:
+    """A base port with ``count`` consecutive ports free now (above adb's 5555-5585)."""
+    for base in range(free_port() % 20000 + 30000, 65000, 97):
+        socks = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no free port run")
+
+
 class AdbServer:
     """A real adb server on a private port with a private HOME, owned by this process."""
 
