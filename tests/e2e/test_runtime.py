@@ -258,3 +258,47 @@ async def test_fifty_devices_four_tasks_each(adb_servers, farms, daemon):
         assert opened_profiles(device) == [f"https://www.tiktok.com/@{t}" for t in targets]
     _, stats = await call(client, "GET", "/api/v1/task/stats")
     assert stats["data"] == {"total": 200, "pending": 0, "running": 0, "completed": 200, "failed": 0}
+
+
+async def test_fifty_devices_under_faults_lose_nothing(adb_servers, farms, daemon):
+    """The issue's 'done when': a batch over 50 phones with stops, deletes, drops and a sick phone."""
+    server = adb_servers()
+    farm = await farms(50, server)
+    client = await daemon([server], adb={"probe_timeout": 0.5})
+    await online(client, farm, timeout=60)
+    dropped, sick, stopped_on, deleted_on = farm[0], farm[1], farm[2], farm[3]
+    holds = {}
+    for device in (dropped, stopped_on, deleted_on):
+        holds[device.serial] = (await create(client, [device.serial], ["hold"]))[0]
+    ids = await create(client, farm.serials, ["t1", "t2", "t3"])
+    await wait_until(lambda: _all_running(client, holds.values()))
+
+    sick.faults.latency = {"default": 2.0}  # answers adb devices, not a probe in time
+    await dropped.go_offline()
+    status, _ = await call(client, "POST", f"/api/v1/task/{holds[stopped_on.serial]}/stop")
+    assert status == 200
+    status, _ = await call(client, "DELETE", f"/api/v1/task/{holds[deleted_on.serial]}")
+    assert status == 200
+    await asyncio.sleep(1.0)
+    sick.faults.latency = {}
+    await dropped.come_back()
+
+    tasks = await finished(client, ids + [holds[dropped.serial], holds[stopped_on.serial]], timeout=120)
+    by_id = {t["id"]: t for t in tasks}
+    assert by_id[holds[dropped.serial]]["error"]["reason"] == "device_disconnected"
+    assert by_id[holds[stopped_on.serial]]["error"]["reason"] == "stopped"
+    batch = [by_id[i] for i in ids]
+    # Every batch task ran once, on its phone, in order. The sick phone's may have failed
+    # on a slow call (its worker then waited for health); none is lost or still pending.
+    for device in farm:
+        mine = [t for t in batch if t["serial"] == device.serial]
+        completed = [t["result"]["opened"] for t in mine if t["status_text"] == "completed"]
+        assert opened_profiles(device) == [f"https://www.tiktok.com/@{n}" for n in completed]
+        if device is not sick:
+            assert completed == ["t1", "t2", "t3"], device.serial
+    _, stats = await call(client, "GET", "/api/v1/task/stats")
+    assert stats["data"]["total"] == 152 and stats["data"]["pending"] == stats["data"]["running"] == 0
+
+
+async def _all_running(client, ids):
+    return all([(await task(client, i))["status_text"] == "running" for i in ids])
