@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from tikmatrixd import config as config_module
 from tikmatrixd.app import create_app
 from tikmatrixd.runtime.dispatcher import NullDispatcher
+from tikmatrixd.sim.testing import AdbServer, SimFarm
 
 TZ = "Europe/Paris"
 SERIALS = ("R58M0001", "R58M0002", "R58M0003")
@@ -83,3 +85,33 @@ def api(aiohttp_client: Any, make_config: Callable[..., config_module.Config], c
 async def client(api: Callable[..., Awaitable[TestClient]]) -> TestClient:
     return await api()
 
+
+@pytest.fixture
+def adb_servers() -> Iterator[Callable[[], AdbServer]]:
+    """``adb_servers()`` starts a fresh private adb server, stopped after the test."""
+    started: list[AdbServer] = []
+
+    def make() -> AdbServer:
+        server = AdbServer.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+async def farms() -> AsyncIterator[Callable[..., Any]]:
+    """``await farms(n, server, **kw)``: simulated phones connected to ``server``."""
+    started: list[SimFarm] = []
+
+    async def make(n: int, server: AdbServer, **kwargs: Any) -> SimFarm:
+        farm = SimFarm(n, adb_server=server, **kwargs)
+        await farm.__aenter__()
+        started.append(farm)
+        return farm
+
+    yield make
+    for farm in started:
+        await farm.__aexit__(None, None, None)

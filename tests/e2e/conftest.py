@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,37 +13,6 @@ from aiohttp.test_utils import TestClient
 from tikmatrixd.app import create_app
 from tikmatrixd.sim.testing import AdbServer, SimFarm
 from tests.e2e import runners as test_runners
-
-
-@pytest.fixture
-def adb_servers() -> Iterator[Callable[[], AdbServer]]:
-    """``adb_servers()`` starts a fresh private adb server, stopped after the test."""
-    started: list[AdbServer] = []
-
-    def make() -> AdbServer:
-        server = AdbServer.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-async def farms() -> AsyncIterator[Callable[..., Any]]:
-    """``await farms(n, server, **kw)``: simulated phones connected to ``server``."""
-    started: list[SimFarm] = []
-
-    async def make(n: int, server: AdbServer, **kwargs: Any) -> SimFarm:
-        farm = SimFarm(n, adb_server=server, **kwargs)
-        await farm.__aenter__()
-        started.append(farm)
-        return farm
-
-    yield make
-    for farm in started:
-        await farm.__aexit__(None, None, None)
 
 
 @pytest.fixture
@@ -61,6 +30,31 @@ def daemon(aiohttp_client: Callable[..., Any], make_config: Callable[..., Any], 
         return client
 
     return make
+
+
+@pytest.fixture
+def phones(adb_servers: Callable[[], AdbServer], farms: Callable[..., Any],
+           daemon: Callable[..., Any]) -> Callable[..., Any]:
+    """``farm, client = await phones(n, keep_connected=False, **sections)``: fresh adb
+    server, n phones, the daemon following it, every phone online with a healthy worker."""
+
+    async def make(n: int = 1, *, keep_connected: bool = False,
+                   **sections: dict[str, Any]) -> tuple[SimFarm, TestClient]:
+        server = adb_servers()
+        farm = await farms(n, server)
+        if keep_connected:  # the daemon `adb connect`s them again when adb drops them
+            sections["adb"] = {**sections.get("adb", {}), "connect": tuple(farm.serials)}
+        client = await daemon([server], **sections)
+        await wait_until(lambda: _all_healthy(client, farm.serials), timeout=60)
+        return farm, client
+
+    return make
+
+
+async def _all_healthy(client: TestClient, serials: list[str]) -> bool:
+    response = await client.get("/api/v1/devices")
+    healthy = {d["serial"] for d in (await response.json())["data"]["devices"] if d["healthy"]}
+    return set(serials) <= healthy
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:

@@ -101,14 +101,21 @@ async def daemon_process(tmp_path):
         await daemon.close()
 
 
-async def test_kill_9_mid_run_then_restart(adb_servers, farms, daemon_process):
+async def hold_on_first_phone(adb_servers, farms, daemon_process, n=1, connect=False):
+    """A daemon process over n phones, running a long task on the first with one queued behind."""
     server = adb_servers()
-    farm = await farms(1, server)
-    daemon = daemon_process([server])
+    farm = await farms(n, server)
+    daemon = daemon_process([server], connect=farm.serials if connect else ())
     await daemon.start()
     await daemon.wait_online(farm.serials)
     hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
     running = await daemon.wait_task(hold, "running")
+    return server, farm, daemon, running, after
+
+
+async def test_kill_9_mid_run_then_restart(adb_servers, farms, daemon_process):
+    _, farm, daemon, running, after = await hold_on_first_phone(adb_servers, farms, daemon_process)
+    hold = running["id"]
 
     assert daemon.signal(signal.SIGKILL) == -signal.SIGKILL
     await daemon.start()
@@ -123,13 +130,8 @@ async def test_kill_9_mid_run_then_restart(adb_servers, farms, daemon_process):
 
 
 async def test_sigterm_cancels_running_scripts_cleans_up_and_exits_0(adb_servers, farms, daemon_process):
-    server = adb_servers()
-    farm = await farms(1, server)
-    daemon = daemon_process([server])
-    await daemon.start()
-    await daemon.wait_online(farm.serials)
-    hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
-    await daemon.wait_task(hold, "running")
+    _, farm, daemon, running, after = await hold_on_first_phone(adb_servers, farms, daemon_process)
+    hold = running["id"]
     farm[0].state.foreground = "com.zhiliaoapp.musically"
 
     loop = asyncio.get_running_loop()
@@ -143,13 +145,10 @@ async def test_sigterm_cancels_running_scripts_cleans_up_and_exits_0(adb_servers
 
 
 async def test_adb_server_killed_and_restarted_mid_run(adb_servers, farms, daemon_process):
-    server = adb_servers()
-    farm = await farms(2, server)
-    daemon = daemon_process([server], connect=farm.serials)  # the daemon re-connects TCP phones
-    await daemon.start()
-    await daemon.wait_online(farm.serials)
-    hold, after = await daemon.create(farm[0].serial, ["hold", "after"])
-    await daemon.wait_task(hold, "running")
+    # With connect=True the daemon `adb connect`s the TCP phones again after the restart.
+    server, farm, daemon, running, after = await hold_on_first_phone(adb_servers, farms, daemon_process,
+                                                                     n=2, connect=True)
+    hold = running["id"]
 
     server.process.kill()  # only the server this test started
     server.process.wait()

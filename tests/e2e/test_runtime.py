@@ -60,11 +60,8 @@ def opened_profiles(device):
             if r.command.startswith("am start") and " -d " in r.command]
 
 
-async def test_tasks_run_on_their_devices_in_order(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(2, server)
-    client = await daemon([server])
-    await online(client, farm)
+async def test_tasks_run_on_their_devices_in_order(phones):
+    farm, client = await phones(2)
     a, b = farm[0].serial, farm[1].serial
     ids = await create(client, [a], ["first", "second", "third"]) + await create(client, [b], ["other"])
     tasks = await finished(client, ids)
@@ -77,7 +74,7 @@ async def test_tasks_run_on_their_devices_in_order(adb_servers, farms, daemon):
 
     status, body = await call(client, "GET", f"/api/v1/devices/{a}")
     device = body["data"]
-    assert (device["state"], device["model"], device["adb_server"]) == ("online", "Pixel_6a", server.address)
+    assert (device["state"], device["model"], device["adb_server"]) == ("online", "Pixel_6a", farm.adb_server)
     assert device["apps"][TIKTOK] == "47.0.3" and device["worker"] is True and device["healthy"] is True
 
 
@@ -90,11 +87,8 @@ async def hold_then(client, farm, index=0, after=("after",)):
     return hold, rest
 
 
-async def test_stop_cancels_the_running_script_and_cleans_up(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(1, server)
-    client = await daemon([server])
-    await online(client, farm)
+async def test_stop_cancels_the_running_script_and_cleans_up(phones):
+    farm, client = await phones(1)
     hold, [after] = await hold_then(client, farm)
     farm[0].state.foreground = "com.zhiliaoapp.musically"
 
@@ -110,11 +104,8 @@ async def test_stop_cancels_the_running_script_and_cleans_up(adb_servers, farms,
     assert (stopped["status_text"], stopped["error"]["reason"]) == ("failed", "stopped")  # not overwritten
 
 
-async def test_delete_of_a_running_task_stops_it_first(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(1, server)
-    client = await daemon([server])
-    await online(client, farm)
+async def test_delete_of_a_running_task_stops_it_first(phones):
+    farm, client = await phones(1)
     hold, [after] = await hold_then(client, farm)
     farm[0].state.foreground = "com.zhiliaoapp.musically"
     calls_before = len(farm[0].state.commands)
@@ -154,11 +145,8 @@ async def test_scheduled_tasks_wait_for_their_time(adb_servers, farms, daemon):
     assert opened_profiles(farm[0]) == ["https://www.tiktok.com/@now", "https://www.tiktok.com/@soon"]
 
 
-async def test_device_dropped_mid_task(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(2, server)
-    client = await daemon([server])
-    await online(client, farm)
+async def test_device_dropped_mid_task(phones):
+    farm, client = await phones(2, keep_connected=True)
     hold, [after] = await hold_then(client, farm)
     [elsewhere] = await create(client, [farm[1].serial], ["elsewhere"])
 
@@ -216,11 +204,8 @@ async def _count_online(client, n):
     return sum(d["state"] == "online" for d in (await devices(client)).values()) >= n
 
 
-async def test_automatic_retry_keeps_the_id_and_counts(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(1, server)
-    client = await daemon([server], retry={"follow": RetryPolicy(attempts=2, delay=0.1, jitter=0.5)})
-    await online(client, farm)
+async def test_automatic_retry_keeps_the_id_and_counts(phones):
+    farm, client = await phones(1, retry={"follow": RetryPolicy(attempts=2, delay=0.1, jitter=0.5)})
     [failing] = await create(client, [farm[0].serial], ["failing"])
     [done] = await finished(client, [failing])
     assert (done["status_text"], done["retry_count"], done["error"]["reason"]) == ("failed", 2, "ui_timeout")
@@ -244,11 +229,8 @@ async def test_two_adb_servers(adb_servers, farms, daemon):
         assert opened_profiles(device) == ["https://www.tiktok.com/@nasa"]
 
 
-async def test_fifty_devices_four_tasks_each(adb_servers, farms, daemon):
-    server = adb_servers()
-    farm = await farms(50, server)
-    client = await daemon([server])
-    await online(client, farm, timeout=60)
+async def test_fifty_devices_four_tasks_each(phones):
+    farm, client = await phones(50)
     targets = ["t1", "t2", "t3", "t4"]
     ids = await create(client, farm.serials, targets)
     assert len(ids) == 200
@@ -260,12 +242,9 @@ async def test_fifty_devices_four_tasks_each(adb_servers, farms, daemon):
     assert stats["data"] == {"total": 200, "pending": 0, "running": 0, "completed": 200, "failed": 0}
 
 
-async def test_fifty_devices_under_faults_lose_nothing(adb_servers, farms, daemon):
+async def test_fifty_devices_under_faults_lose_nothing(phones):
     """The issue's 'done when': a batch over 50 phones with stops, deletes, drops and a sick phone."""
-    server = adb_servers()
-    farm = await farms(50, server)
-    client = await daemon([server], adb={"probe_timeout": 0.5})
-    await online(client, farm, timeout=60)
+    farm, client = await phones(50, keep_connected=True, adb={"probe_timeout": 0.5})
     dropped, sick, stopped_on, deleted_on = farm[0], farm[1], farm[2], farm[3]
     holds = {}
     for device in (dropped, stopped_on, deleted_on):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,34 +20,19 @@ def adb_server() -> Iterator[AdbServer]:
 
 
 @pytest.fixture
-def adb_server_factory() -> Iterator[Callable[[], AdbServer]]:
+def adb_server_factory(adb_servers: Callable[[], AdbServer]) -> Callable[[], AdbServer]:
     """Fresh servers for scenarios that must not share one (big connect waves)."""
-    started: list[AdbServer] = []
-
-    def make() -> AdbServer:
-        server = AdbServer.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+    return adb_servers
 
 
 @pytest.fixture
-async def farm_factory(adb_server: AdbServer) -> AsyncIterator[Callable[..., Any]]:
+def farm_factory(adb_server: AdbServer, farms: Callable[..., Any]) -> Callable[..., Any]:
     """``farm = await farm_factory(n, **kw)``: started and connected; stopped after the test."""
-    farms: list[SimFarm] = []
 
     async def make(n: int = 1, *, server: AdbServer | None = None, **kwargs: Any) -> SimFarm:
-        farm = SimFarm(n, adb_server=server or adb_server, **kwargs)
-        await farm.__aenter__()
-        farms.append(farm)
-        return farm
+        return await farms(n, server or adb_server, **kwargs)
 
-    yield make
-    for farm in farms:
-        await farm.__aexit__(None, None, None)
+    return make
 
 
 @pytest.fixture

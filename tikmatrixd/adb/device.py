@@ -160,16 +160,22 @@ class AdbPool:
 
     async def run(self, kind: str, fn: Callable[[], T], timeout: float | None = None) -> T:
         """Run ``fn`` on a pool thread; abort its sockets on timeout or cancellation."""
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # A cancel that an await swallowed (3.11's wait_for can) still stops the script here.
+            raise asyncio.CancelledError()
         counter = calls.get()
         if counter is not None:
             counter[kind] += 1
         call = _Call()
+        limit = timeout or self.call_timeout
         future = asyncio.get_running_loop().run_in_executor(self._executor, call.run, fn)
         try:
-            return await asyncio.wait_for(future, timeout or self.call_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(limit):
+                return await future
+        except TimeoutError:
             call.abort()
-            raise AdbTimeout(f"adb {kind} timed out after {timeout or self.call_timeout:g} s") from None
+            raise AdbTimeout(f"adb {kind} timed out after {limit:g} s") from None
         except asyncio.CancelledError:
             call.abort()
             raise

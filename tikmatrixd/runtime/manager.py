@@ -29,6 +29,8 @@ log = structlog.get_logger("tikmatrixd.devices")
 #: adb's words → ours (SPEC: online, offline, unauthorized, disconnected).
 _STATES = {"device": "online", "unauthorized": "unauthorized", "authorizing": "unauthorized"}
 MIN_BACKOFF, MAX_BACKOFF = 0.5, 30.0
+#: How long adb's own reconnect gets to bring an offline TCP phone back before we redo `adb connect`.
+OFFLINE_GRACE = 12.0
 
 
 def our_state(seen: Seen | None) -> str:
@@ -138,21 +140,26 @@ class DeviceManager:
 
     def _reconnect_missing(self, server: str, snapshot: dict[str, Seen]) -> None:
         for target in self._connect_targets:
-            if target not in snapshot and target not in self._reconnecting:
+            seen = snapshot.get(target)
+            if (seen is None or seen.state == "offline") and target not in self._reconnecting:
                 self._reconnecting.add(target)
-                self._spawn(self._reconnect(server, target), f"connect {target}")
+                self._spawn(self._reconnect(server, target, OFFLINE_GRACE if seen else 0.0), f"connect {target}")
 
-    async def _reconnect(self, server: str, target: str) -> None:
-        """`adb connect` with backoff until the server lists the target."""
-        delay = MIN_BACKOFF
+    async def _reconnect(self, server: str, target: str, delay: float) -> None:
+        """`adb connect` with backoff until the server lists the target as a device."""
         try:
-            while target not in self._seen[server]:
+            while True:
+                await asyncio.sleep(delay)
+                seen = self._seen[server].get(target)
+                if seen is not None and seen.state == "device":
+                    return
                 try:
+                    if seen is not None:  # stuck offline: make adb forget it first
+                        await host.disconnect(server, target)
                     answer = await host.connect(server, target)
                     log.info("adb connect", target=target, answer=answer.strip())
                 except AdbHostError as problem:
-                    log.warning("adb connect failed", target=target, error=str(problem), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                    log.warning("adb connect failed", target=target, error=str(problem))
+                delay = min(max(delay * 2, MIN_BACKOFF), MAX_BACKOFF)
         finally:
             self._reconnecting.discard(target)

@@ -219,8 +219,12 @@ class DeviceWorker:
         try:
             return await runner.run(ctx)
         finally:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                task.uncancel()  # the cancel is delivered; let the cleanup's adb calls through
             try:
-                await asyncio.wait_for(runner.cleanup(ctx), self._deps.config.tasks.cleanup_timeout)
+                async with asyncio.timeout(self._deps.config.tasks.cleanup_timeout):
+                    await runner.cleanup(ctx)
             except Exception as problem:  # never hides how the run itself ended
                 ctx.log.warning("cleanup failed", error=str(problem) or type(problem).__name__)
 
