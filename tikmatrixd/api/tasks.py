@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+import structlog
 from aiohttp import web
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
@@ -14,13 +15,14 @@ from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import json_object, load, path_id, query
 from tikmatrixd.core import schedule
 from tikmatrixd.core.errors import InvalidParameters, ScriptNameMissing, ScriptNotSupported, TaskNotFound
-from tikmatrixd.core.status import ErrorReason, TaskStatus
+from tikmatrixd.core.status import ErrorReason, TaskStatus, error
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
 from tikmatrixd.fields import StrictBool, StrictInt, Username, flatten_errors
 from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.base import ScriptContext
 
 routes = web.RouteTableDef()
+log = structlog.get_logger("tikmatrixd.tasks")
 
 
 class CreateTaskSchema(Schema):
@@ -133,6 +135,7 @@ async def create_task(request: web.Request) -> web.Response:
         create, script, request.app[keys.CONFIG].tasks.max_per_request
     )
     request.app[keys.DISPATCHER].wake(created.serials)
+    log.info("tasks created", task_ids=_span(created.ids), script=create.script_name, serials=len(created.serials))
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 
@@ -175,6 +178,7 @@ async def delete_batch(request: web.Request) -> web.Response:
 async def retry_all(request: web.Request) -> web.Response:
     serials = await request.app[keys.STORE].tasks.retry_all(request.app[keys.CLOCK]())
     request.app[keys.DISPATCHER].wake(set(serials))
+    log.info("tasks retried", count=len(serials))
     return ok({"retried_count": len(serials)})
 
 
@@ -197,8 +201,9 @@ async def delete_task(request: web.Request) -> web.Response:
 @routes.post(r"/api/v1/task/{task_id:\d+}/stop")
 async def stop_task(request: web.Request) -> web.Response:
     task_id = path_id(request, "task_id", "task")
-    error = {"reason": ErrorReason.STOPPED.value, "message": "stopped through the API"}
-    task, before = await request.app[keys.STORE].tasks.stop(task_id, error, request.app[keys.CLOCK]())
+    stopped = error(ErrorReason.STOPPED, "stopped through the API")
+    task, before = await request.app[keys.STORE].tasks.stop(task_id, stopped, request.app[keys.CLOCK]())
+    log.info("task stopped", task_id=task_id, was=before.text)
     if before is TaskStatus.RUNNING:
         await request.app[keys.DISPATCHER].cancel([task_id])
     return ok(render.task(task, request.app[keys.CONFIG].tz))
@@ -208,11 +213,19 @@ async def stop_task(request: web.Request) -> web.Response:
 async def retry_task(request: web.Request) -> web.Response:
     task = await request.app[keys.STORE].tasks.retry(path_id(request, "task_id", "task"), request.app[keys.CLOCK]())
     request.app[keys.DISPATCHER].wake([task.serial])
+    log.info("task retried", task_id=task.id, retry_count=task.retry_count)
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
 async def _cancel_running(app: web.Application, tasks: list[Any]) -> None:
     """Deleted rows first, then cancel: a worker can no longer claim them."""
+    if tasks:
+        log.info("tasks deleted", task_ids=_span([task.id for task in tasks]))
     running = [task.id for task in tasks if task.status is TaskStatus.RUNNING]
     if running:
         await app[keys.DISPATCHER].cancel(running)
+
+
+def _span(ids: list[int]) -> str:
+    """A short form of a possibly long id list for the log line."""
+    return ",".join(map(str, ids)) if len(ids) <= 5 else f"{ids[0]}..{ids[-1]} ({len(ids)})"
