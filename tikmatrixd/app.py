@@ -14,6 +14,7 @@ from tikmatrixd.api.envelope import envelope_middleware
 from tikmatrixd.api.guard import guard_middleware
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
+from tikmatrixd.events import EventBus
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.runtime.runtime import Runtime
 from tikmatrixd.scripts import SCRIPTS
@@ -39,6 +40,7 @@ def create_app(
     )
     app[keys.CONFIG] = config
     app[keys.CLOCK] = clock
+    app[keys.EVENTS] = EventBus()
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
     if dispatcher is None:
@@ -68,7 +70,8 @@ def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Applicati
     cancelled, cleaned up and marked interrupted before the store closes."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK])
+        runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK],
+                          events=app[keys.EVENTS])
         await runtime.start()
         app[keys.DISPATCHER] = runtime
         yield

@@ -7,11 +7,13 @@ from typing import Callable
 from aiohttp import web
 
 from tikmatrixd.config import Config
+from tikmatrixd.events import EventBus
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+EVENTS = web.AppKey("events", EventBus)
 # Seconds since the epoch; tests replace it to control scheduling.
 CLOCK = web.AppKey("clock", Callable[[], float])

@@ -136,6 +136,7 @@ async def create_task(request: web.Request) -> web.Response:
     )
     request.app[keys.DISPATCHER].wake(created.serials)
     log.info("tasks created", task_ids=_span(created.ids), script=create.script_name, serials=len(created.serials))
+    request.app[keys.EVENTS].publish("tasks_created", task_ids=created.ids, script_name=create.script_name)
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 
@@ -179,6 +180,7 @@ async def retry_all(request: web.Request) -> web.Response:
     serials = await request.app[keys.STORE].tasks.retry_all(request.app[keys.CLOCK]())
     request.app[keys.DISPATCHER].wake(set(serials))
     log.info("tasks retried", count=len(serials))
+    request.app[keys.EVENTS].publish("tasks_retried", count=len(serials))
     return ok({"retried_count": len(serials)})
 
 
@@ -204,6 +206,7 @@ async def stop_task(request: web.Request) -> web.Response:
     stopped = error(ErrorReason.STOPPED, "stopped through the API")
     task, before = await request.app[keys.STORE].tasks.stop(task_id, stopped, request.app[keys.CLOCK]())
     log.info("task stopped", task_id=task_id, was=before.text)
+    request.app[keys.EVENTS].publish("task", id=task_id, serial=task.serial, status_text="failed", reason="stopped")
     if before is TaskStatus.RUNNING:
         await request.app[keys.DISPATCHER].cancel([task_id])
     return ok(render.task(task, request.app[keys.CONFIG].tz))
@@ -214,6 +217,8 @@ async def retry_task(request: web.Request) -> web.Response:
     task = await request.app[keys.STORE].tasks.retry(path_id(request, "task_id", "task"), request.app[keys.CLOCK]())
     request.app[keys.DISPATCHER].wake([task.serial])
     log.info("task retried", task_id=task.id, retry_count=task.retry_count)
+    request.app[keys.EVENTS].publish("task", id=task.id, serial=task.serial, status_text="pending",
+                                     retry_count=task.retry_count)
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
@@ -221,6 +226,7 @@ async def _cancel_running(app: web.Application, tasks: list[Any]) -> None:
     """Deleted rows first, then cancel: a worker can no longer claim them."""
     if tasks:
         log.info("tasks deleted", task_ids=_span([task.id for task in tasks]))
+        app[keys.EVENTS].publish("tasks_deleted", task_ids=[task.id for task in tasks])
     running = [task.id for task in tasks if task.status is TaskStatus.RUNNING]
     if running:
         await app[keys.DISPATCHER].cancel(running)

@@ -11,6 +11,7 @@ import structlog
 from tikmatrixd.adb.device import AdbPool
 from tikmatrixd.config import Config
 from tikmatrixd.core.status import ErrorReason, error
+from tikmatrixd.events import EventBus
 from tikmatrixd.runtime.dispatcher import LiveDevice
 from tikmatrixd.runtime.manager import DeviceManager
 from tikmatrixd.runtime.scheduler import Scheduler
@@ -26,11 +27,12 @@ STOP_WAIT = 2.0
 
 class Runtime:
     def __init__(self, config: Config, store: Store, runners: Mapping[str, Runner | None], *,
-                 clock: Callable[[], float], rng: random.Random | None = None) -> None:
+                 clock: Callable[[], float], events: EventBus, rng: random.Random | None = None) -> None:
         self._config = config
         self._store = store
         self._runners = runners
         self._clock = clock
+        self._events = events
         self._rng = rng or random.Random()
         self._manager: DeviceManager | None = None
         self._scheduler: Scheduler | None = None
@@ -43,12 +45,14 @@ class Runtime:
             self._clock())
         if interrupted:
             log.warning("tasks interrupted by the previous shutdown", task_ids=interrupted)
+            for task_id in interrupted:
+                self._events.publish("task", id=task_id, status_text="failed", reason="interrupted")
         await self._store.devices.forget_states()
         self._pool = AdbPool(self._config.adb_threads, self._config.adb.call_timeout)
         self._scheduler = Scheduler(self._wake_one, self._clock)
         self._manager = DeviceManager(WorkerDeps(
             config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
-            runners=self._runners, clock=self._clock, rng=self._rng))
+            runners=self._runners, clock=self._clock, rng=self._rng, events=self._events))
         self._manager.start()
 
     async def close(self) -> None:

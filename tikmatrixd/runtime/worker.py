@@ -27,6 +27,7 @@ from tikmatrixd.adb.device import AdbError, AdbPool, AdbTimeout, DeviceGone
 from tikmatrixd.config import Config
 from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
+from tikmatrixd.events import EventBus
 from tikmatrixd.runtime import probe
 from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
@@ -56,6 +57,7 @@ class WorkerDeps:
     runners: Mapping[str, Runner | None]
     clock: Callable[[], float]
     rng: random.Random
+    events: EventBus
 
 
 class DeviceWorker:
@@ -159,10 +161,13 @@ class DeviceWorker:
             except AdbError as problem:
                 if self.healthy is not False:
                     self._log.warning("device unhealthy", error=str(problem))
+                    deps.events.publish("device", serial=self.serial, healthy=False)
                 self.healthy = False
                 await self._pause(delay * (0.8 + 0.4 * deps.rng.random()))
                 delay = min(delay * 2, MAX_PROBE_BACKOFF)
                 continue
+            if self.healthy is not True:
+                deps.events.publish("device", serial=self.serial, healthy=True)
             if self.healthy is False:
                 self._log.info("device healthy again")
                 self._wake.set()  # tasks may have been created meanwhile
@@ -184,6 +189,7 @@ class DeviceWorker:
                          package=claim.package or PACKAGES[claim.platform], log=task_log)
         counter: collections.Counter[str] = collections.Counter()
         task_log.info("task running", username=task.username)
+        self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")
         self._cancel_reason, self.running_task_id = None, task.id
         result: dict[str, Any] | None = None
         failure: dict[str, str] | None = None
@@ -236,6 +242,8 @@ class DeviceWorker:
         if failure is None:
             recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
             task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
+            if recorded:
+                deps.events.publish("task", id=task.id, serial=self.serial, status_text="completed")
             return
         policy = getattr(deps.config.retry, task.script_name, None)
         retry = (policy is not None and task.retry_count < policy.attempts
@@ -246,9 +254,13 @@ class DeviceWorker:
             at = now + policy.delay * (1 + policy.jitter * deps.rng.uniform(-1, 1))
             if await deps.store.tasks.requeue(task.id, at):
                 deps.scheduler.at(at, self.serial)
+                deps.events.publish("task", id=task.id, serial=self.serial, status_text="pending",
+                                    reason=failure["reason"], retry_count=task.retry_count + 1)
                 task_log.info("task failed; retrying", reason=failure["reason"], message=failure["message"],
                               retry_in=round(at - now, 1), adb_calls=result["adb_calls"])
                 return
         recorded = await deps.store.tasks.finish(task.id, TaskStatus.FAILED, now, result=result, error=failure)
         task_log.info("task failed", reason=failure["reason"], message=failure["message"],
                       adb_calls=result["adb_calls"], recorded=recorded)
+        if recorded:
+            deps.events.publish("task", id=task.id, serial=self.serial, status_text="failed", reason=failure["reason"])
