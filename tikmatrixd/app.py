@@ -12,6 +12,7 @@ from tikmatrixd import keys, systemd
 from tikmatrixd.api import setup_routes
 from tikmatrixd.api.envelope import envelope_middleware
 from tikmatrixd.api.guard import guard_middleware
+from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
 from tikmatrixd.events import EventBus
@@ -41,6 +42,7 @@ def create_app(
     app[keys.CONFIG] = config
     app[keys.CLOCK] = clock
     app[keys.EVENTS] = EventBus()
+    app[keys.ARTIFACTS] = Artifacts(config.artifacts_dir)
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
     if dispatcher is None:
@@ -71,7 +73,7 @@ def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Applicati
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK],
-                          events=app[keys.EVENTS])
+                          events=app[keys.EVENTS], artifacts=app[keys.ARTIFACTS])
         await runtime.start()
         app[keys.DISPATCHER] = runtime
         yield

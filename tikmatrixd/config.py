@@ -80,6 +80,14 @@ class TasksConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    # Directory of selector packs (tiktok.toml, instagram.toml); empty = the built-in ones.
+    selectors_dir: str = ""
+    # Where failed tasks keep their last UI dump and screenshot; empty = "artifacts" next to the database.
+    artifacts_dir: str = ""
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     # Automatic retries after a failure (0-10); 0 = only explicit retries.
     attempts: int = 0
@@ -118,8 +126,13 @@ class Config:
     adb: AdbConfig = field(default_factory=AdbConfig)
     tasks: TasksConfig = field(default_factory=TasksConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     log: LogConfig = field(default_factory=LogConfig)
     devices: tuple[DeviceConfig, ...] = ()
+
+    @property
+    def artifacts_dir(self) -> str:
+        return self.ui.artifacts_dir or os.path.join(os.path.dirname(os.path.abspath(self.store.path)), "artifacts")
 
     @property
     def adb_threads(self) -> int:
@@ -253,6 +266,8 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"retry.{script}.attempts: must be 0-10")
         if policy.delay < 0 or not 0 <= policy.jitter <= 1:
             raise ConfigError(f"retry.{script}: delay must be >= 0 and jitter 0-1")
+    if config.ui.selectors_dir and not os.path.isdir(config.ui.selectors_dir):
+        raise ConfigError(f"ui.selectors_dir: {config.ui.selectors_dir} is not a directory")
     if config.tasks.max_per_request < 1:
         raise ConfigError("tasks.max_per_request: must be at least 1")
     if config.log.format not in ("auto", "json", "console"):

@@ -6,6 +6,7 @@ from typing import Callable
 
 from aiohttp import web
 
+from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.events import EventBus
 from tikmatrixd.runtime.dispatcher import Dispatcher
@@ -15,5 +16,6 @@ CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 EVENTS = web.AppKey("events", EventBus)
+ARTIFACTS = web.AppKey("artifacts", Artifacts)
 # Seconds since the epoch; tests replace it to control scheduling.
 CLOCK = web.AppKey("clock", Callable[[], float])

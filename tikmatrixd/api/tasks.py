@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +15,8 @@ from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import json_object, load, path_id, query
 from tikmatrixd.core import schedule
-from tikmatrixd.core.errors import InvalidParameters, ScriptNameMissing, ScriptNotSupported, TaskNotFound
+from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
+from tikmatrixd.core.errors import InvalidParameters, NotFound, ScriptNameMissing, ScriptNotSupported, TaskNotFound
 from tikmatrixd.core.status import ErrorReason, TaskStatus, error
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
 from tikmatrixd.fields import StrictBool, StrictInt, Username, flatten_errors
@@ -222,11 +224,31 @@ async def retry_task(request: web.Request) -> web.Response:
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
+@routes.get(r"/api/v1/task/{task_id:\d+}/artifacts")
+async def list_artifacts(request: web.Request) -> web.Response:
+    """What a failed task left for diagnosis: its last UI dump and a screenshot."""
+    task = await request.app[keys.STORE].tasks.get(path_id(request, "task_id", "task"))
+    names = await asyncio.to_thread(request.app[keys.ARTIFACTS].names, task.id)
+    return ok({"task_id": task.id, "artifacts": [
+        {"name": name, "content_type": ARTIFACT_TYPES[name], "url": f"/api/v1/task/{task.id}/artifacts/{name}"}
+        for name in names]})
+
+
+@routes.get(r"/api/v1/task/{task_id:\d+}/artifacts/{name}")
+async def get_artifact(request: web.Request) -> web.StreamResponse:
+    task_id, name = path_id(request, "task_id", "task"), request.match_info["name"]
+    path = await asyncio.to_thread(request.app[keys.ARTIFACTS].path, task_id, name)
+    if path is None:
+        raise NotFound(f"task {task_id} has no artifact {name}")
+    return web.FileResponse(path, headers={"Content-Type": ARTIFACT_TYPES[name]})
+
+
 async def _cancel_running(app: web.Application, tasks: list[Any]) -> None:
     """Deleted rows first, then cancel: a worker can no longer claim them."""
     if tasks:
         log.info("tasks deleted", task_ids=_span([task.id for task in tasks]))
         app[keys.EVENTS].publish("tasks_deleted", task_ids=[task.id for task in tasks])
+    await app[keys.ARTIFACTS].delete(task.id for task in tasks)
     running = [task.id for task in tasks if task.status is TaskStatus.RUNNING]
     if running:
         await app[keys.DISPATCHER].cancel(running)

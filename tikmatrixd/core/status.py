@@ -42,3 +42,18 @@ def error(reason: ErrorReason | str, message: str) -> dict[str, str]:
 #: Failures an automatic retry would only repeat.
 NEVER_RETRIED = frozenset({ErrorReason.STOPPED.value, ErrorReason.INTERRUPTED.value,
                            ErrorReason.NOT_IMPLEMENTED.value})
+
+
+class ScriptFailure(Exception):
+    """The script could not do what the task asked; ``reason`` is machine-readable.
+
+    ``acted`` says whether anything may already have happened on the account
+    (a post may be published): automatic retry never repeats such a task
+    unless the script is idempotent.
+    """
+
+    def __init__(self, reason: str, message: str, *, acted: bool = True) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.acted = acted

@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Mapping
 import structlog
 
 from tikmatrixd.adb.device import AdbPool
+from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.status import ErrorReason, error
 from tikmatrixd.events import EventBus
@@ -18,6 +19,7 @@ from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.runtime.worker import WorkerDeps
 from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
+from tikmatrixd.ui.selectors import load_packs
 
 log = structlog.get_logger("tikmatrixd.runtime")
 
@@ -27,12 +29,14 @@ STOP_WAIT = 2.0
 
 class Runtime:
     def __init__(self, config: Config, store: Store, runners: Mapping[str, Runner | None], *,
-                 clock: Callable[[], float], events: EventBus, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], float], events: EventBus, artifacts: Artifacts,
+                 rng: random.Random | None = None) -> None:
         self._config = config
         self._store = store
         self._runners = runners
         self._clock = clock
         self._events = events
+        self._artifacts = artifacts
         self._rng = rng or random.Random()
         self._manager: DeviceManager | None = None
         self._scheduler: Scheduler | None = None
@@ -40,6 +44,7 @@ class Runtime:
 
     async def start(self) -> None:
         """Recover from a previous process, then follow the adb servers."""
+        packs = load_packs(self._config.ui.selectors_dir)  # a broken pack stops the start, not a task
         interrupted = await self._store.tasks.interrupt_running(
             error(ErrorReason.INTERRUPTED, "the daemon stopped while the task was running; not re-run"),
             self._clock())
@@ -52,7 +57,8 @@ class Runtime:
         self._scheduler = Scheduler(self._wake_one, self._clock)
         self._manager = DeviceManager(WorkerDeps(
             config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
-            runners=self._runners, clock=self._clock, rng=self._rng, events=self._events))
+            runners=self._runners, clock=self._clock, rng=self._rng, events=self._events,
+            packs=packs, artifacts=self._artifacts))
         self._manager.start()
 
     async def close(self) -> None:

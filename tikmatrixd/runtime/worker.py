@@ -24,6 +24,7 @@ import structlog
 
 from tikmatrixd.adb import device as adb_device
 from tikmatrixd.adb.device import AdbError, AdbPool, AdbTimeout, DeviceGone
+from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
@@ -33,6 +34,8 @@ from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
 from tikmatrixd.store import Store
 from tikmatrixd.store.tasks import Claim
+from tikmatrixd.ui.driver import Ui
+from tikmatrixd.ui.selectors import Pack
 
 log = structlog.get_logger("tikmatrixd.worker")
 T = TypeVar("T")
@@ -58,6 +61,8 @@ class WorkerDeps:
     clock: Callable[[], float]
     rng: random.Random
     events: EventBus
+    packs: Mapping[str, Pack]
+    artifacts: Artifacts
 
 
 class DeviceWorker:
@@ -185,8 +190,10 @@ class DeviceWorker:
         assert task is not None
         runner = self._deps.runners.get(task.script_name)
         task_log = self._log.bind(task_id=task.id, script=task.script_name)
+        pack = self._deps.packs[claim.platform]
         ctx = RunContext(task=task, adb=self._adb, platform=claim.platform,
-                         package=claim.package or PACKAGES[claim.platform], log=task_log)
+                         package=claim.package or PACKAGES[claim.platform], log=task_log,
+                         ui=Ui(self._adb, pack, task_log), pack=pack)
         counter: collections.Counter[str] = collections.Counter()
         task_log.info("task running", username=task.username)
         self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")
@@ -213,7 +220,7 @@ class DeviceWorker:
             failure = error(ErrorReason.SCRIPT_ERROR, f"internal error: {type(problem).__name__}")
         finally:
             self.running_task_id = None
-        result = {**(result or {}), "adb_calls": sum(counter.values())}
+        result = {**(result or {}), "adb_calls": sum(counter.values()), "dumps": ctx.ui.dumps}
         await self._record(claim, runner, result, failure, acted, task_log)
         return healthy
 
@@ -224,6 +231,9 @@ class DeviceWorker:
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)
         try:
             return await runner.run(ctx)
+        except Exception:
+            await self._keep_artifacts(ctx)
+            raise
         finally:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -233,6 +243,18 @@ class DeviceWorker:
                     await runner.cleanup(ctx)
             except Exception as problem:  # never hides how the run itself ended
                 ctx.log.warning("cleanup failed", error=str(problem) or type(problem).__name__)
+
+    async def _keep_artifacts(self, ctx: RunContext) -> None:
+        """The failed screen, before cleanup changes it: the last dump and a screenshot."""
+        files = {"dump.xml": ctx.ui.last_dump.encode("utf-8")} if ctx.ui.last_dump else {}
+        try:
+            shot = await ctx.adb.shell(["screencap", "-p"], timeout=self._deps.config.tasks.cleanup_timeout)
+            if shot.out.startswith(b"\x89PNG"):
+                files["screen.png"] = shot.out
+        except AdbError as problem:
+            ctx.log.info("no screenshot", error=str(problem))
+        if files:
+            await self._deps.artifacts.save(ctx.task.id, files)
 
     async def _record(self, claim: Claim, runner: Runner | None, result: dict[str, Any],
                       failure: dict[str, str] | None, acted: bool, task_log: Any) -> None:

@@ -8,26 +8,16 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from marshmallow import Schema
 
+from tikmatrixd.core.status import ScriptFailure
+
 if TYPE_CHECKING:
     from tikmatrixd.adb.device import DeviceAdb
     from tikmatrixd.core.tasks import Task
+    from tikmatrixd.ui.driver import Ui
+    from tikmatrixd.ui.selectors import Pack
 
 Config = dict[str, Any]
-
-
-class ScriptFailure(Exception):
-    """The script could not do what the task asked; ``reason`` is machine-readable.
-
-    ``acted`` says whether anything may already have happened on the account
-    (a post may be published): automatic retry never repeats such a task
-    unless the script is idempotent.
-    """
-
-    def __init__(self, reason: str, message: str, *, acted: bool = True) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.acted = acted
+__all__ = ["Config", "RunContext", "Runner", "Script", "ScriptContext", "ScriptFailure"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +29,8 @@ class RunContext:
     platform: str
     package: str
     log: Any
+    ui: "Ui"  # the app's screens on this phone, through the platform's selector pack
+    pack: "Pack"
 
 
 class Runner(Protocol):

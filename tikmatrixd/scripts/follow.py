@@ -1,4 +1,4 @@
-"""follow / unfollow: config schema and fan-out (one task per target user)."""
+"""follow / unfollow: config schema, fan-out (one task per target user), and the run on a phone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_l
 from tikmatrixd import constants
 from tikmatrixd.core import names
 from tikmatrixd.fields import Username
-from tikmatrixd.scripts.base import Config, Script, ScriptContext
+from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.scripts import app
+from tikmatrixd.scripts.base import Config, RunContext, Script, ScriptContext
 
 
 class FollowConfigSchema(Schema):
@@ -73,5 +75,42 @@ def _per_target(config: Config) -> int:
     return len(config["target_users"])
 
 
-FOLLOW = Script(name="follow", schema=_schema, expand=expand, per_target=_per_target)
-UNFOLLOW = Script(name="unfollow", schema=_schema, expand=expand, per_target=_per_target)
+class FollowRunner:
+    """Open the profile, check the state on screen, change it if needed, check again.
+
+    Idempotent: a follow of someone already followed succeeds without a tap
+    (``outcome: already_following``), so an automatic retry is always safe.
+    """
+
+    idempotent = True
+
+    def __init__(self, follow: bool) -> None:
+        self.follow = follow
+
+    async def run(self, ctx: RunContext) -> dict[str, Any]:
+        user = names.normalize(ctx.task.script_config["target_user"])
+        if ctx.task.script_config.get("access_method") == "search":
+            await app.search_and_open(ctx, user)
+        else:
+            await app.open_profile(ctx, user)
+        follow_button, following_button = ctx.pack["profile.follow_button"], ctx.pack["profile.following_button"]
+        shown, button = await ctx.ui.wait_for(following_button, follow_button, timeout=app.SCREEN_TIMEOUT)
+        if await ctx.ui.find(app.wanted(ctx, "profile.username", user=user)) is None:
+            raise ScriptFailure("profile_not_found", f"the profile shown is not @{user}", acted=False)
+        following = shown is following_button
+        result: dict[str, Any] = {"target_user": names.display(user), "following": self.follow}
+        if following == self.follow:
+            return {**result, "outcome": "already_following" if following else "already_not_following"}
+        await ctx.ui.tap(button)
+        if not self.follow and ctx.platform == "instagram":
+            await ctx.ui.tap_on(ctx.pack["unfollow_sheet.unfollow"], timeout=app.SCREEN_TIMEOUT)
+        await ctx.ui.wait_for(following_button if self.follow else follow_button, timeout=app.SCREEN_TIMEOUT)
+        return {**result, "outcome": "followed" if self.follow else "unfollowed"}
+
+    async def cleanup(self, ctx: RunContext) -> None:
+        await app.close_app(ctx)
+
+
+FOLLOW = Script(name="follow", schema=_schema, expand=expand, per_target=_per_target, runner=FollowRunner(True))
+UNFOLLOW = Script(name="unfollow", schema=_schema, expand=expand, per_target=_per_target,
+                  runner=FollowRunner(False))

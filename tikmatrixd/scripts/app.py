@@ -1,0 +1,62 @@
+"""Steps every script shares: open the app, open a profile, leave the phone in a known state."""
+
+from __future__ import annotations
+
+from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.scripts.base import RunContext
+from tikmatrixd.ui.selectors import Selector
+
+PROFILE_URLS = {"tiktok": "https://www.tiktok.com/@{}", "instagram": "https://www.instagram.com/{}/"}
+#: How long a screen may take to show after an action (stock dumps take ~2 s each).
+SCREEN_TIMEOUT = 20.0
+
+
+async def start_app(ctx: RunContext) -> None:
+    """The app at its home screen, started fresh (a known state to begin from)."""
+    await ctx.adb.shell(["am", "force-stop", ctx.package])
+    answer = await ctx.ui.shell(["monkey", "-p", ctx.package, "-c", "android.intent.category.LAUNCHER", "1"])
+    if "No activities found" in answer or "monkey aborted" in answer.lower():
+        await _app_missing(ctx)
+
+
+async def open_profile(ctx: RunContext, user: str) -> None:
+    """The user's profile through the app's own link handler (a VIEW intent)."""
+    url = PROFILE_URLS[ctx.platform].format(user)
+    answer = await ctx.ui.shell(["am", "start", "-a", "android.intent.action.VIEW", "-d", url, "-p", ctx.package])
+    if "Error" in answer:
+        await _app_missing(ctx)
+        raise ScriptFailure("intent_failed", answer.strip().splitlines()[-1], acted=False)
+
+
+async def search_and_open(ctx: RunContext, user: str) -> None:
+    """The user's profile through the app's search screen, as a person would."""
+    ui, pack = ctx.ui, ctx.pack
+    await start_app(ctx)
+    if ctx.platform == "tiktok":
+        await ui.tap_on(pack["feed.search"], timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["search.field"])
+        await ui.type_text(user)
+        await ui.key("enter")
+        await ui.tap_on(pack["search_results.users_tab"], timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["search_results.user_row"].fill(user=user), timeout=SCREEN_TIMEOUT)
+    else:
+        await ui.tap_on(pack["feed.search_tab"], timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["explore.field"])
+        await ui.type_text(user)
+        await ui.tap_on(pack["explore.user_row"].fill(user=user), timeout=SCREEN_TIMEOUT)
+
+
+async def close_app(ctx: RunContext) -> None:
+    """The known state every script ends in: the app closed."""
+    await ctx.adb.shell(["am", "force-stop", ctx.package])
+
+
+def wanted(ctx: RunContext, name: str, **values: str) -> Selector:
+    selector = ctx.pack[name]
+    return selector.fill(**values) if values else selector
+
+
+async def _app_missing(ctx: RunContext) -> None:
+    installed = await ctx.adb.shell(["pm", "path", ctx.package])
+    if installed.code != 0 or "package:" not in installed.text:
+        raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)

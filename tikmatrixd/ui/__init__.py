@@ -1,0 +1,1 @@
+"""Reading and driving app screens: hierarchy dumps → nodes → selectors → taps and text."""

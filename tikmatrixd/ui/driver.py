@@ -1,0 +1,165 @@
+"""Driving one app on one phone: dump, find, wait, tap, type — with the fewest adb calls.
+
+- A dump is reused until something is done to the screen (a tap, a key, a
+  text, an intent), so looking for several selectors costs one dump.
+- ``wait_for`` re-dumps only while what it waits for is absent, at most
+  every ``MIN_DUMP_INTERVAL`` seconds, and taps away the pack's known
+  interrupting dialogs (permission prompts, "not now" offers) on the way.
+- Transient dump failures (``ERROR: could not get idle state``, a null
+  root) are retried a bounded number of times; when ``/dev/tty`` gives no
+  XML at all, the dump goes to a fresh file that is read back in the same
+  shell call (deleted first, so a stale dump can never be read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shlex
+import time
+from typing import Any, Sequence
+
+from tikmatrixd.adb.device import DeviceAdb
+from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.ui.hierarchy import DumpError, Node, parse
+from tikmatrixd.ui.selectors import Pack, Selector
+
+MIN_DUMP_INTERVAL = 0.25
+DUMP_ATTEMPTS = 4
+DIALOG_ROUNDS = 5
+DUMP_FILE = "/sdcard/tikmatrixd_dump.xml"
+ADB_KEYBOARD = "com.android.adbkeyboard"
+ADB_KEYBOARD_IME = "com.android.adbkeyboard/.AdbIME"
+KEYCODE = {"back": 4, "home": 3, "enter": 66}
+
+
+class Ui:
+    def __init__(self, adb: DeviceAdb, pack: Pack, log: Any) -> None:
+        self.adb = adb
+        self.pack = pack
+        self.log = log
+        self.dumps = 0
+        self.last_dump = ""  # the newest dump's XML, kept for a failure's artifacts
+        self._nodes: list[Node] | None = None
+        self._dumped_at = 0.0
+        self._ime_ready: bool | None = None
+
+    # -- reading the screen ---------------------------------------------------
+    async def nodes(self) -> list[Node]:
+        """The current screen: the last dump if nothing was done since, else a new one."""
+        if self._nodes is None:
+            self._nodes = await self._dump()
+        return self._nodes
+
+    def changed(self) -> None:
+        """Something was done to the screen: the next look needs a new dump."""
+        self._nodes = None
+
+    async def _dump(self) -> list[Node]:
+        wait = self._dumped_at + MIN_DUMP_INTERVAL - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        problem = "no dump"
+        for attempt in range(DUMP_ATTEMPTS):
+            self.dumps += 1
+            result = await self.adb.shell(["uiautomator", "dump", "/dev/tty"])
+            output = result.text
+            if "<hierarchy" not in output and "ERROR" not in output:
+                output = (await self.adb.shell_script(
+                    f"rm -f {DUMP_FILE}; uiautomator dump {DUMP_FILE} >/dev/null && cat {DUMP_FILE}")).text
+            self._dumped_at = time.monotonic()
+            try:
+                nodes = parse(output)
+            except DumpError as error:
+                problem = str(error)
+                self.log.info("dump failed; retrying", attempt=attempt + 1, error=problem)
+                continue
+            self.last_dump = output[output.find("<"):output.rfind(">") + 1]
+            return nodes
+        raise ScriptFailure("ui_dump_failed", f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
+
+    async def find(self, selector: Selector) -> Node | None:
+        return selector.find(await self.nodes())
+
+    async def wait_for(self, *selectors: Selector, timeout: float = 15.0) -> tuple[Selector, Node]:
+        """The first of ``selectors`` to appear (in the order given when several are there)."""
+        deadline = time.monotonic() + timeout
+        dialogs = 0
+        while True:
+            nodes = await self.nodes()
+            for selector in selectors:
+                node = selector.find(nodes)
+                if node is not None:
+                    return selector, node
+            if dialogs < DIALOG_ROUNDS and await self._dismiss_dialog(nodes):
+                dialogs += 1
+                continue
+            if time.monotonic() >= deadline:
+                names = ", ".join(s.name for s in selectors)
+                raise ScriptFailure(f"selector_not_found:{selectors[0].name}",
+                                    f"none of {names} appeared within {timeout:g} s")
+            self.changed()
+
+    async def _dismiss_dialog(self, nodes: list[Node]) -> bool:
+        for selector in self.pack.screen("dialogs"):
+            node = selector.find(nodes)
+            if node is not None:
+                self.log.info("dismissing dialog", selector=selector.name, text=node.text)
+                await self.tap(node)
+                return True
+        return False
+
+    # -- acting on it -------------------------------------------------------------
+    async def tap(self, node: Node) -> None:
+        x, y = node.center
+        await self.adb.shell(["input", "tap", str(x), str(y)])
+        self.changed()
+
+    async def tap_on(self, selector: Selector, *, timeout: float = 15.0) -> Node:
+        _, node = await self.wait_for(selector, timeout=timeout)
+        await self.tap(node)
+        return node
+
+    async def key(self, name: str) -> None:
+        await self.adb.shell(["input", "keyevent", str(KEYCODE[name])])
+        self.changed()
+
+    async def shell(self, argv: Sequence[str]) -> str:
+        """A command that changes the screen (am start, monkey ...)."""
+        result = await self.adb.shell(argv)
+        self.changed()
+        return result.text
+
+    async def type_text(self, text: str) -> None:
+        """Type into the focused field, byte-exact, never through the device shell's parser.
+
+        With ADBKeyboard (an input method that takes base64 text in a
+        broadcast) any text works; without it only plain ASCII without
+        ``%`` can go through ``input text`` (which cannot type the rest).
+        """
+        if await self._ime():
+            encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+            await self.adb.shell(["am", "broadcast", "-a", "ADB_INPUT_B64", "--es", "msg", encoded])
+        elif text.isascii() and text.isprintable() and "%" not in text:
+            # `input text` turns %s into a space; the whole argument is quoted for the device shell.
+            await self.adb.shell_script("input text " + shlex.quote(text.replace(" ", "%s")))
+        else:
+            raise ScriptFailure("input_method_missing",
+                                "this text needs the ADBKeyboard input method on the phone (see README)",
+                                acted=False)
+        self.changed()
+
+    async def _ime(self) -> bool:
+        """Is ADBKeyboard the input method? Select it when it is installed but not selected."""
+        if self._ime_ready is None:
+            current = (await self.adb.shell(["settings", "get", "secure", "default_input_method"])).text.strip()
+            if current == ADB_KEYBOARD_IME:
+                self._ime_ready = True
+            else:
+                installed = await self.adb.shell(["pm", "path", ADB_KEYBOARD])
+                self._ime_ready = installed.code == 0 and "package:" in installed.text
+                if self._ime_ready:
+                    await self.adb.shell_script(
+                        f"ime enable {ADB_KEYBOARD_IME} >/dev/null; ime set {ADB_KEYBOARD_IME} >/dev/null")
+                    self.log.info("selected the ADBKeyboard input method", previous=current)
+        return self._ime_ready
