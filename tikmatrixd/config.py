@@ -85,6 +85,8 @@ class UiConfig:
     selectors_dir: str = ""
     # Where failed tasks keep their last UI dump and screenshot; empty = "artifacts" next to the database.
     artifacts_dir: str = ""
+    # How long a script waits for an expected screen before failing (seconds).
+    screen_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,8 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"retry.{script}.attempts: must be 0-10")
         if policy.delay < 0 or not 0 <= policy.jitter <= 1:
             raise ConfigError(f"retry.{script}: delay must be >= 0 and jitter 0-1")
+    if config.ui.screen_timeout <= 0:
+        raise ConfigError("ui.screen_timeout: must be positive")
     if config.ui.selectors_dir and not os.path.isdir(config.ui.selectors_dir):
         raise ConfigError(f"ui.selectors_dir: {config.ui.selectors_dir} is not a directory")
     if config.tasks.max_per_request < 1:

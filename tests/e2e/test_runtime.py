@@ -15,9 +15,10 @@ from tikmatrixd.config import RetryConfig, RetryPolicy
 TIKTOK = "com.zhiliaoapp.musically"
 
 
-async def create(client, serials, targets, script="follow", **extra):
+async def create(client, serials, targets, script="follow", config=None, **extra):
+    script_config = {"target_users": targets, **(config or {})}
     status, body = await call(client, "POST", "/api/v1/task", json={
-        "serials": serials, "script_name": script, "script_config": {"target_users": targets}, **extra})
+        "serials": serials, "script_name": script, "script_config": script_config, **extra})
     assert status == 200, body
     return body["data"]["task_ids"]
 

@@ -81,6 +81,7 @@ class DeviceWorker:
         self._main: asyncio.Task[None] | None = None
         self.running_task_id: int | None = None
         self.healthy: bool | None = None  # None until the first probe answered
+        self._apps: dict[str, str] = {}  # package → version, from the first probe
 
     def start(self, after: Awaitable[Any] | None = None) -> None:
         """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
@@ -155,8 +156,8 @@ class DeviceWorker:
         while not self._stopping:
             try:
                 if self.healthy is None:
-                    apps = await self._device_call(lambda: probe.describe(self._adb, timeout))
-                    await deps.store.devices.set_apps(self.serial, apps)
+                    self._apps = await self._device_call(lambda: probe.describe(self._adb, timeout))
+                    await deps.store.devices.set_apps(self.serial, self._apps)
                 else:
                     await self._device_call(lambda: probe.ping(self._adb, timeout))
             except asyncio.CancelledError:
@@ -193,7 +194,7 @@ class DeviceWorker:
         pack = self._deps.packs[claim.platform]
         ctx = RunContext(task=task, adb=self._adb, platform=claim.platform,
                          package=claim.package or PACKAGES[claim.platform], log=task_log,
-                         ui=Ui(self._adb, pack, task_log), pack=pack)
+                         ui=Ui(self._adb, pack, task_log, timeout=self._deps.config.ui.screen_timeout), pack=pack)
         counter: collections.Counter[str] = collections.Counter()
         task_log.info("task running", username=task.username)
         self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")
@@ -229,6 +230,10 @@ class DeviceWorker:
         if runner is None:
             raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED.value,
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)
+        if ctx.package not in self._apps:  # known from the probe; a clone app is asked once
+            if not await probe.installed(self._adb, ctx.package):
+                raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed", acted=False)
+            self._apps[ctx.package] = ""
         try:
             return await runner.run(ctx)
         except Exception:

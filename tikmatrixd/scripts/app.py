@@ -7,8 +7,6 @@ from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.ui.selectors import Selector
 
 PROFILE_URLS = {"tiktok": "https://www.tiktok.com/@{}", "instagram": "https://www.instagram.com/{}/"}
-#: How long a screen may take to show after an action (stock dumps take ~2 s each).
-SCREEN_TIMEOUT = 20.0
 
 
 async def start_app(ctx: RunContext) -> None:
@@ -33,17 +31,17 @@ async def search_and_open(ctx: RunContext, user: str) -> None:
     ui, pack = ctx.ui, ctx.pack
     await start_app(ctx)
     if ctx.platform == "tiktok":
-        await ui.tap_on(pack["feed.search"], timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["feed.search"])
         await ui.tap_on(pack["search.field"])
         await ui.type_text(user)
         await ui.key("enter")
-        await ui.tap_on(pack["search_results.users_tab"], timeout=SCREEN_TIMEOUT)
-        await ui.tap_on(pack["search_results.user_row"].fill(user=user), timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["search_results.users_tab"])
+        await ui.tap_on(pack["search_results.user_row"].fill(user=user))
     else:
-        await ui.tap_on(pack["feed.search_tab"], timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["feed.search_tab"])
         await ui.tap_on(pack["explore.field"])
         await ui.type_text(user)
-        await ui.tap_on(pack["explore.user_row"].fill(user=user), timeout=SCREEN_TIMEOUT)
+        await ui.tap_on(pack["explore.user_row"].fill(user=user))
 
 
 async def close_app(ctx: RunContext) -> None:

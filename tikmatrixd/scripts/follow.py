@@ -94,7 +94,7 @@ class FollowRunner:
         else:
             await app.open_profile(ctx, user)
         follow_button, following_button = ctx.pack["profile.follow_button"], ctx.pack["profile.following_button"]
-        shown, button = await ctx.ui.wait_for(following_button, follow_button, timeout=app.SCREEN_TIMEOUT)
+        shown, button = await ctx.ui.wait_for(following_button, follow_button)
         if await ctx.ui.find(app.wanted(ctx, "profile.username", user=user)) is None:
             raise ScriptFailure("profile_not_found", f"the profile shown is not @{user}", acted=False)
         following = shown is following_button
@@ -103,8 +103,8 @@ class FollowRunner:
             return {**result, "outcome": "already_following" if following else "already_not_following"}
         await ctx.ui.tap(button)
         if not self.follow and ctx.platform == "instagram":
-            await ctx.ui.tap_on(ctx.pack["unfollow_sheet.unfollow"], timeout=app.SCREEN_TIMEOUT)
-        await ctx.ui.wait_for(following_button if self.follow else follow_button, timeout=app.SCREEN_TIMEOUT)
+            await ctx.ui.tap_on(ctx.pack["unfollow_sheet.unfollow"])
+        await ctx.ui.wait_for(following_button if self.follow else follow_button)
         return {**result, "outcome": "followed" if self.follow else "unfollowed"}
 
     async def cleanup(self, ctx: RunContext) -> None:

@@ -25,7 +25,7 @@ from tikmatrixd.ui.hierarchy import DumpError, Node, parse
 from tikmatrixd.ui.selectors import Pack, Selector
 
 MIN_DUMP_INTERVAL = 0.25
-DUMP_ATTEMPTS = 4
+DUMP_ATTEMPTS = 5
 DIALOG_ROUNDS = 5
 DUMP_FILE = "/sdcard/tikmatrixd_dump.xml"
 ADB_KEYBOARD = "com.android.adbkeyboard"
@@ -34,8 +34,9 @@ KEYCODE = {"back": 4, "home": 3, "enter": 66}
 
 
 class Ui:
-    def __init__(self, adb: DeviceAdb, pack: Pack, log: Any) -> None:
+    def __init__(self, adb: DeviceAdb, pack: Pack, log: Any, *, timeout: float = 20.0) -> None:
         self.adb = adb
+        self.timeout = timeout  # for screens to appear, unless a call says otherwise
         self.pack = pack
         self.log = log
         self.dumps = 0
@@ -56,11 +57,12 @@ class Ui:
         self._nodes = None
 
     async def _dump(self) -> list[Node]:
-        wait = self._dumped_at + MIN_DUMP_INTERVAL - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
         problem = "no dump"
         for attempt in range(DUMP_ATTEMPTS):
+            # Spaced out, more after each failure: "could not get idle state" lasts while the screen animates.
+            wait = self._dumped_at + MIN_DUMP_INTERVAL * 2 ** attempt - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
             self.dumps += 1
             result = await self.adb.shell(["uiautomator", "dump", "/dev/tty"])
             output = result.text
@@ -81,8 +83,9 @@ class Ui:
     async def find(self, selector: Selector) -> Node | None:
         return selector.find(await self.nodes())
 
-    async def wait_for(self, *selectors: Selector, timeout: float = 15.0) -> tuple[Selector, Node]:
+    async def wait_for(self, *selectors: Selector, timeout: float | None = None) -> tuple[Selector, Node]:
         """The first of ``selectors`` to appear (in the order given when several are there)."""
+        timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         dialogs = 0
         while True:
@@ -95,9 +98,9 @@ class Ui:
                 dialogs += 1
                 continue
             if time.monotonic() >= deadline:
-                names = ", ".join(s.name for s in selectors)
-                raise ScriptFailure(f"selector_not_found:{selectors[0].name}",
-                                    f"none of {names} appeared within {timeout:g} s")
+                names = "|".join(s.name for s in selectors)
+                raise ScriptFailure(f"selector_not_found:{names}",
+                                    f"{names.replace('|', ' or ')} did not appear within {timeout:g} s")
             self.changed()
 
     async def _dismiss_dialog(self, nodes: list[Node]) -> bool:
@@ -115,7 +118,7 @@ class Ui:
         await self.adb.shell(["input", "tap", str(x), str(y)])
         self.changed()
 
-    async def tap_on(self, selector: Selector, *, timeout: float = 15.0) -> Node:
+    async def tap_on(self, selector: Selector, *, timeout: float | None = None) -> Node:
         _, node = await self.wait_for(selector, timeout=timeout)
         await self.tap(node)
         return node
