@@ -194,7 +194,8 @@ class DeviceWorker:
         pack = self._deps.packs[claim.platform]
         ctx = RunContext(task=task, adb=self._adb, platform=claim.platform,
                          package=claim.package or PACKAGES[claim.platform], log=task_log,
-                         ui=Ui(self._adb, pack, task_log, timeout=self._deps.config.ui.screen_timeout), pack=pack)
+                         ui=Ui(self._adb, pack, task_log, timeout=self._deps.config.ui.screen_timeout), pack=pack,
+                         media_roots=self._deps.config.media.roots, history=self._deps.store.media)
         counter: collections.Counter[str] = collections.Counter()
         task_log.info("task running", username=task.username)
         self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")

@@ -13,6 +13,7 @@ from tikmatrixd.core.status import ScriptFailure
 if TYPE_CHECKING:
     from tikmatrixd.adb.device import DeviceAdb
     from tikmatrixd.core.tasks import Task
+    from tikmatrixd.store.media import MediaQueries
     from tikmatrixd.ui.driver import Ui
     from tikmatrixd.ui.selectors import Pack
 
@@ -31,6 +32,8 @@ class RunContext:
     log: Any
     ui: "Ui"  # the app's screens on this phone, through the platform's selector pack
     pack: "Pack"
+    media_roots: tuple[str, ...] = ()  # the first is the material library
+    history: "MediaQueries | None" = None  # what each account already posted
 
 
 class Runner(Protocol):

@@ -1,4 +1,4 @@
-"""post: config schema and fan-out (materials dealt round-robin over tasks)."""
+"""post: config schema and fan-out (materials dealt round-robin over tasks); the run is in publish.py."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tikmatrixd import constants
 from tikmatrixd.core import spintax
 from tikmatrixd.fields import StrictInt
 from tikmatrixd.scripts.base import Config, Script, ScriptContext
+from tikmatrixd.scripts.publish import PostRunner
 
 ADD_SOUND_VALUES = ("-1", "0", "1", "custom")
 
@@ -126,4 +127,4 @@ def expand(config: Config, targets: Sequence[Any], rng: random.Random) -> list[t
     return tasks
 
 
-POST = Script(name="post", schema=_schema, expand=expand)
+POST = Script(name="post", schema=_schema, expand=expand, runner=PostRunner())

@@ -10,6 +10,7 @@ import aiosqlite
 
 from tikmatrixd.store.accounts import AccountQueries
 from tikmatrixd.store.devices import DeviceQueries
+from tikmatrixd.store.media import MediaQueries
 from tikmatrixd.store.schema import migrate
 from tikmatrixd.store.tasks import TaskQueries
 
@@ -28,6 +29,7 @@ class Store:
         self.tasks = TaskQueries(self.run)
         self.devices = DeviceQueries(self.run)
         self.accounts = AccountQueries(self.run)
+        self.media = MediaQueries(self.run)
 
     @classmethod
     async def open(cls, path: str) -> "Store":

@@ -105,6 +105,16 @@ MIGRATIONS: list[str] = [
         ON CONFLICT DO UPDATE SET n = n + 1;
     END;
     """,
+    # 2: which media files each account has posted, so folder sources never repeat one.
+    """
+    CREATE TABLE posted_media (
+        account       TEXT NOT NULL,  -- "platform:username", or "serial:<serial>" when unknown
+        path          TEXT NOT NULL,
+        task_id       INTEGER,
+        posted_at     REAL NOT NULL,
+        PRIMARY KEY (account, path)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

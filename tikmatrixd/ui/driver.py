@@ -103,6 +103,15 @@ class Ui:
                                     f"{names.replace('|', ' or ')} did not appear within {timeout:g} s")
             self.changed()
 
+    async def wait_gone(self, selector: Selector, *, timeout: float | None = None) -> None:
+        """Until ``selector`` is no longer on screen (an upload banner, a spinner)."""
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        while selector.find(await self.nodes()) is not None:
+            if time.monotonic() >= deadline:
+                raise ScriptFailure(f"still_shown:{selector.name}", f"{selector.name} still shown after {timeout:g} s")
+            self.changed()
+
     async def _dismiss_dialog(self, nodes: list[Node]) -> bool:
         for selector in self.pack.screen("dialogs"):
             node = selector.find(nodes)

@@ -1,0 +1,71 @@
+"""Every selector of the shipped packs matches the simulator's screens, in English and French.
+
+The screens come from the simulator's own renderer (the XML `uiautomator dump`
+returns), in every state the scripts meet: each screen, with each dialog,
+followed and not, uploading and done.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tikmatrixd.sim.apps.base import Frame
+from tikmatrixd.sim.device import SimDevice
+from tikmatrixd.sim.state import INSTAGRAM, TIKTOK
+from tikmatrixd.sim.ui import to_xml
+from tikmatrixd.ui.hierarchy import parse
+from tikmatrixd.ui.selectors import PackError, load_pack, load_packs
+
+MEDIA = "/sdcard/DCIM/a.mp4"
+PARAMS = {"profile": {"user": "someone"}, "search_results": {"q": "someone", "tab": "users"},
+          "gallery": {"selected": [MEDIA]}, "editor": {"media": [MEDIA]}, "compose": {"media": [MEDIA]},
+          "explore": {"q": "someone"}, "new_post": {"selected": [], "dest": "reel"},
+          "reel_editor": {"media": [MEDIA]}, "composer": {"media": [MEDIA], "dest": "post"},
+          "story_editor": {"media": [MEDIA]}, "sounds": {}, "audio": {}}
+FILL = {"user": "someone"}
+
+
+def every_screen(package: str, language: str) -> list[str]:
+    device = SimDevice(language=language)
+    device.storage.write(MEDIA, b"x")
+    device.media_scan(MEDIA)
+    device.start_app(package)
+    app = device.apps[package]
+    dumps = []
+    for following in (False, True):
+        accounts = device.state.apps[package]
+        (accounts.follow if following else accounts.unfollow)("someone")
+        for uploading in (False, True):
+            if uploading:
+                app.record_post([MEDIA], "", "post", None)
+                app.upload_until = time.monotonic() + 60
+            else:
+                app.upload_until = 0.0
+            for screen in app.screen_names():
+                for dialog in (None, "not_now", "update", "permission", "unfollow_sheet:someone"):
+                    app.stack = [Frame("own_profile"), Frame(screen, dict(PARAMS.get(screen, {})))]
+                    app.dialog = dialog
+                    dumps.append(to_xml(device.windows()))
+    return dumps
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("app, package", [("tiktok", TIKTOK), ("instagram", INSTAGRAM)])
+def test_every_selector_matches_a_simulated_screen(app, package, language):
+    pack = load_packs()[app]
+    screens = [parse(xml) for xml in every_screen(package, language)]
+    unmatched = [name for name, selector in pack.selectors.items()
+                 if not any(selector.fill(**FILL).find(nodes) for nodes in screens)]
+    assert unmatched == [], f"{app}/{language}: no simulated screen has {unmatched}"
+
+
+def test_pack_errors_name_the_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n[feed]\nsearch = [{ idd = "x" }]\n')
+    with pytest.raises(PackError, match=r"bad.toml: feed.search: use id, text, desc, class"):
+        load_pack(str(bad))
+    bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n[feed]\nsearch = [{ text = "(", regex = true }]\n')
+    with pytest.raises(PackError, match="feed.search: bad regex"):
+        load_pack(str(bad))

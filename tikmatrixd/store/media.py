@@ -1,0 +1,28 @@
+"""Queries on posted_media: what each account has already posted."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable
+
+from tikmatrixd.store.sql import Runner, transaction
+
+
+class MediaQueries:
+    def __init__(self, run: Runner) -> None:
+        self._run = run
+
+    async def posted(self, account: str) -> set[str]:
+        def posted(conn: sqlite3.Connection) -> set[str]:
+            return {row[0] for row in conn.execute("SELECT path FROM posted_media WHERE account = ?", (account,))}
+
+        return await self._run(posted)
+
+    async def record(self, account: str, paths: Iterable[str], task_id: int, now: float) -> None:
+        rows = [(account, path, task_id, now) for path in paths]
+
+        def record(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany("INSERT OR REPLACE INTO posted_media VALUES (?, ?, ?, ?)", rows)
+
+        await self._run(record)
