@@ -16,6 +16,7 @@ from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
 from tikmatrixd.events import EventBus
+from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.runtime.runtime import Runtime
 from tikmatrixd.scripts import SCRIPTS
@@ -41,7 +42,8 @@ def create_app(
     )
     app[keys.CONFIG] = config
     app[keys.CLOCK] = clock
-    app[keys.EVENTS] = EventBus()
+    app[keys.EVENTS] = events = EventBus()
+    app[keys.METRICS] = Metrics(events)
     app[keys.ARTIFACTS] = Artifacts(config.artifacts_dir)
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
@@ -50,6 +52,7 @@ def create_app(
     else:
         app[keys.DISPATCHER] = dispatcher
     app.cleanup_ctx.append(systemd.watchdog_ctx)
+    app.on_shutdown.append(end_event_streams)
     return app
 
 
@@ -64,6 +67,12 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await store.close()
     log.info("store closed")
+
+
+async def end_event_streams(app: web.Application) -> None:
+    """Event streams never end by themselves; aiohttp waits for open requests
+    after on_shutdown, so they are ended here."""
+    app[keys.EVENTS].close()
 
 
 def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Application], AsyncIterator[None]]:

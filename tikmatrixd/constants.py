@@ -25,3 +25,10 @@ MAX_PAGE_SIZE = 100
 # systemd gives us 10 s between SIGTERM and SIGKILL by default on our unit
 # (TimeoutStopSec=10); leave room for the store to close after HTTP drains.
 HTTP_SHUTDOWN_TIMEOUT = 5.0
+
+# /api/v1/events: proxies and browsers drop a connection idle for 30-60 s;
+# a comment every 15 s keeps it open (aiohttp-sse and most SSE servers pick 15 s).
+EVENTS_PING_INTERVAL = 15.0
+# A client that has not taken a write for 30 s is stalled: its connection is
+# aborted rather than left holding a handler (and shutdown) indefinitely.
+EVENTS_SEND_TIMEOUT = 30.0

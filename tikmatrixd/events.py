@@ -10,44 +10,112 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 QUEUE_SIZE = 1000
+# Every kind published, with what its data carries.
+KINDS = (
+    "task",           # id, serial (absent for tasks interrupted at start-up), status_text, reason?, retry_count?
+    "device",         # serial, then state + adb_server, or healthy
+    "tasks_created",  # task_ids, script_name
+    "tasks_retried",  # count
+    "tasks_deleted",  # task_ids
+)
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "task" | "device"
+    kind: str  # one of KINDS
     data: dict[str, Any]
     at: float = field(default_factory=time.time)
 
 
-class _Subscriber:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
-        self.dropped = 0
+class Subscription:
+    """Registered with the bus from creation, so nothing published after
+    ``subscribe()`` returns is missed; ``close()`` ends the iteration."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+        self._dropped = 0
+        self.closed = False
+
+    def _put(self, event: Event) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+            self._dropped += 1
+        self._queue.put_nowait(event)
+
+    async def next(self) -> tuple[Event, int]:
+        """The next event and how many were dropped before it; StopAsyncIteration once closed.
+        Safe to cancel (a timeout loses no event)."""
+        event = None if self.closed else await self._queue.get()
+        if event is None:
+            raise StopAsyncIteration
+        dropped, self._dropped = self._dropped, 0
+        return event, dropped
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._bus._subscribers.discard(self)
+        if self._queue.empty():
+            self._queue.put_nowait(None)  # wakes a reader waiting in next()
+
+    async def __aiter__(self) -> AsyncIterator[tuple[Event, int]]:
+        try:
+            while True:
+                yield await self.next()
+        except StopAsyncIteration:
+            return
+        finally:
+            self.close()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class EventBus:
     def __init__(self) -> None:
-        self._subscribers: set[_Subscriber] = set()
+        self._subscribers: set[Subscription] = set()
+        self._listeners: list[Callable[[Event], None]] = []
+        self._closed = False
 
     def publish(self, kind: str, **data: Any) -> None:
         event = Event(kind, data)
+        for listener in self._listeners:
+            listener(event)
         for subscriber in self._subscribers:
-            if subscriber.queue.full():
-                subscriber.queue.get_nowait()
-                subscriber.dropped += 1
-            subscriber.queue.put_nowait(event)
+            subscriber._put(event)
 
-    async def subscribe(self) -> AsyncIterator[tuple[Event, int]]:
-        """Events as they are published, each with how many were dropped before it."""
-        subscriber = _Subscriber()
-        self._subscribers.add(subscriber)
-        try:
-            while True:
-                event = await subscriber.queue.get()
-                dropped, subscriber.dropped = subscriber.dropped, 0
-                yield event, dropped
-        finally:
-            self._subscribers.discard(subscriber)
+    def subscribe(self) -> Subscription:
+        """``with bus.subscribe() as s:`` then ``async for event, dropped in s`` or
+        ``await s.next()``; the ``with`` unsubscribes at once when left (a bare
+        ``async for`` only when its iterator is finalized). After ``close()`` a
+        subscription is born ended."""
+        subscription = Subscription(self)
+        if self._closed:
+            subscription.close()
+        else:
+            self._subscribers.add(subscription)
+        return subscription
+
+    def listen(self, callback: Callable[[Event], None]) -> None:
+        """Call ``callback`` inline on every publish, for cheap bookkeeping such
+        as counters: nothing is queued or dropped, so it must not block or raise."""
+        self._listeners.append(callback)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def close(self) -> None:
+        """End every subscription (daemon shutdown: open event streams must not
+        hold the HTTP server open). Publishing still reaches listeners."""
+        self._closed = True
+        for subscriber in list(self._subscribers):
+            subscriber.close()

@@ -9,6 +9,7 @@ from aiohttp import web
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.events import EventBus
+from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
 
@@ -16,6 +17,7 @@ CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 EVENTS = web.AppKey("events", EventBus)
+METRICS = web.AppKey("metrics", Metrics)
 ARTIFACTS = web.AppKey("artifacts", Artifacts)
 # Seconds since the epoch; tests replace it to control scheduling.
 CLOCK = web.AppKey("clock", Callable[[], float])

@@ -75,10 +75,13 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
         log.exception("unhandled error", method=request.method, path=request.path)
         internal = TikmatrixError(f"internal error (request id {request_id})")
         response, code = error_response(internal), internal.code
-    response.headers[REQUEST_ID_HEADER] = request_id
+    if not response.prepared:  # a stream (/api/v1/events) sent its headers already
+        response.headers[REQUEST_ID_HEADER] = request_id
+    seconds = time.perf_counter() - started
+    request.app[keys.METRICS].observe_request(request, response.status, seconds)
     log.info(
         "request", method=request.method, path=request.path, status=response.status, code=code,
-        ms=round((time.perf_counter() - started) * 1000, 2),
+        ms=round(seconds * 1000, 2),
     )
     structlog.contextvars.unbind_contextvars("request_id")
     return response

@@ -1,0 +1,75 @@
+"""The daemon's Prometheus metrics, in a registry of its own app.
+
+A registry per app (not prometheus-client's global one) keeps several apps
+in one process (tests) from colliding. Counters are fed as things happen:
+requests by the envelope middleware, task outcomes from the event bus;
+gauges are read from the store and the dispatcher at scrape time.
+"""
+
+from __future__ import annotations
+
+from aiohttp import hdrs, web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+
+from tikmatrixd.core.devices import DEVICE_STATES
+from tikmatrixd.core.status import TaskStatus
+from tikmatrixd.events import Event, EventBus
+from tikmatrixd.runtime.dispatcher import Dispatcher
+from tikmatrixd.store import Store
+
+FINAL = (TaskStatus.COMPLETED.text, TaskStatus.FAILED.text)
+
+
+class Metrics:
+    def __init__(self, events: EventBus) -> None:
+        self.registry = registry = CollectorRegistry()
+        self._tasks = Gauge("tikmatrixd_tasks", "Tasks in the store, by status.", ["status"], registry=registry)
+        self._finished = Counter("tikmatrixd_tasks_finished", "Tasks that ended since start-up, by status and "
+                                 "error reason (empty when completed).", ["status", "reason"], registry=registry)
+        self._devices = Gauge("tikmatrixd_devices", "Known devices, by state.", ["state"], registry=registry)
+        self._workers = Gauge("tikmatrixd_device_workers", "Devices with a worker (at most license.device_limit).",
+                              registry=registry)
+        self._busy = Gauge("tikmatrixd_devices_running_task", "Devices running a task now.", registry=registry)
+        self._unhealthy = Gauge("tikmatrixd_devices_unhealthy", "Devices with a worker that fail their probe.",
+                                registry=registry)
+        self._requests = Counter("tikmatrixd_http_requests", "HTTP requests, by route, method and status.",
+                                 ["route", "method", "status"], registry=registry)
+        self._latency = Histogram("tikmatrixd_http_request_duration_seconds", "Time to answer a request "
+                                  "(for /api/v1/events: how long the stream was open).", ["route", "method"],
+                                  registry=registry)
+        Gauge("tikmatrixd_event_subscribers", "Open /api/v1/events streams.",
+              registry=registry).set_function(lambda: events.subscriber_count)
+        events.listen(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        status = event.data.get("status_text")
+        if event.kind == "task" and status in FINAL:
+            self._finished.labels(status, event.data.get("reason", "")).inc()
+
+    def observe_request(self, request: web.BaseRequest, status: int, seconds: float) -> None:
+        # Labels are bounded: the route pattern, never the raw path (ids,
+        # probes of random URLs), and only the methods HTTP defines.
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        method = request.method if request.method in hdrs.METH_ALL else "OTHER"
+        self._requests.labels(route, method, str(status)).inc()
+        self._latency.labels(route, method).observe(seconds)
+
+    async def scrape(self, store: Store, dispatcher: Dispatcher, accept: str) -> tuple[bytes, str]:
+        """The exposition (OpenMetrics when ``accept`` asks for it) and its content type."""
+        stats = await store.tasks.stats()
+        for status in TaskStatus:
+            self._tasks.labels(status.text).set(getattr(stats, status.text))
+        devices = await store.devices.list()
+        states = dict.fromkeys(DEVICE_STATES, 0)
+        for device in devices:
+            states[device.state] = states.get(device.state, 0) + 1
+        for state, count in states.items():
+            self._devices.labels(state).set(count)
+        live = [dispatcher.live(device.serial) for device in devices]
+        self._workers.set(sum(1 for device in live if device.worker))
+        self._busy.set(sum(1 for device in live if device.running_task_id is not None))
+        self._unhealthy.set(sum(1 for device in live if device.worker and device.healthy is False))
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type
