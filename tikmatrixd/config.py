@@ -80,6 +80,17 @@ class TasksConfig:
 
 
 @dataclass(frozen=True)
+class CapsConfig:
+    # Most completed tasks per account per day (in schedule.timezone), per script; 0 = no cap.
+    # An account's own daily_caps override these.
+    post: int = 0
+    follow: int = 0
+    unfollow: int = 0
+    # Seconds an account rests after its app shows an action-blocked / "too fast" notice.
+    cooldown: float = 3600.0
+
+
+@dataclass(frozen=True)
 class UiConfig:
     # Directory of selector packs (tiktok.toml, instagram.toml); empty = the built-in ones.
     selectors_dir: str = ""
@@ -129,6 +140,7 @@ class Config:
     tasks: TasksConfig = field(default_factory=TasksConfig)
     retry: RetryConfig = field(default_factory=RetryConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    caps: CapsConfig = field(default_factory=CapsConfig)
     log: LogConfig = field(default_factory=LogConfig)
     devices: tuple[DeviceConfig, ...] = ()
 
@@ -268,6 +280,11 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"retry.{script}.attempts: must be 0-10")
         if policy.delay < 0 or not 0 <= policy.jitter <= 1:
             raise ConfigError(f"retry.{script}: delay must be >= 0 and jitter 0-1")
+    for script in ("post", "follow", "unfollow"):
+        if getattr(config.caps, script) < 0:
+            raise ConfigError(f"caps.{script}: must not be negative")
+    if config.caps.cooldown < 0:
+        raise ConfigError("caps.cooldown: must not be negative")
     if config.ui.screen_timeout <= 0:
         raise ConfigError("ui.screen_timeout: must be positive")
     if config.ui.selectors_dir and not os.path.isdir(config.ui.selectors_dir):

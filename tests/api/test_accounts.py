@@ -20,7 +20,7 @@ async def test_register_and_list_in_tikmatrix_shape(client):
         "id": 1, "username": "shop_a", "email": "a@example.com", "platform": "tiktok",
         "packagename": "com.zhiliaoapp.musically", "device": SERIALS[0], "device_online": False,
         "device_name": "slot-1", "logined": 1, "logined_text": "logged in", "status": 0,
-        "status_text": "enabled", "tags": "uk,fashion",
+        "status_text": "enabled", "tags": "uk,fashion", "daily_caps": {}, "cooldown_until": None,
     }
     await register(client, username="shop_b", platform="instagram", device=SERIALS[1], status=1, tags=["uk"])
     await register(client, username="shop_c", packagename="com.zhiliaoapp.musically.clone1", logined=0)
@@ -68,3 +68,14 @@ async def test_get_patch_delete(client):
     for method in ("GET", "DELETE", "PATCH"):
         status, body = await call(client, method, f"/api/v1/accounts/{account_id}", json={})
         assert (status, body["code"]) == (404, 40401)
+
+
+async def test_daily_caps_are_set_per_account_and_checked(client):
+    _, body = await register(client, username="capped", device=SERIALS[0])
+    account_id = body["data"]["id"]
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"daily_caps": {"follow": 5}})
+    assert (status, body["data"]["daily_caps"]) == (200, {"follow": 5})
+    for bad in ({"like": 1}, {"follow": -1}, {"follow": "5"}, ["follow"]):
+        status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"daily_caps": bad})
+        assert (status, body["code"]) == (400, 40001), bad
+    assert (await call(client, "GET", f"/api/v1/accounts/{account_id}"))[1]["data"]["daily_caps"] == {"follow": 5}

@@ -32,10 +32,12 @@ def every_screen(package: str, language: str) -> list[str]:
     device.storage.write(MEDIA, b"x")
     device.media_scan(MEDIA)
     device.start_app(package)
+    device.state.apps[package].accounts.append("someone")  # also one of the phone's own accounts
     app = device.apps[package]
     dumps = []
-    for following in (False, True):
-        accounts = device.state.apps[package]
+    accounts = device.state.apps[package]
+    for following, current in ((False, accounts.current), (True, accounts.current), (False, "someone")):
+        accounts.current = current
         (accounts.follow if following else accounts.unfollow)("someone")
         for uploading in (False, True):
             if uploading:
@@ -44,7 +46,8 @@ def every_screen(package: str, language: str) -> list[str]:
             else:
                 app.upload_until = 0.0
             for screen in app.screen_names():
-                for dialog in (None, "not_now", "update", "permission", "unfollow_sheet:someone"):
+                for dialog in (None, "not_now", "update", "permission", "unfollow_sheet:someone",
+                               "switcher", "blocked"):
                     app.stack = [Frame("own_profile"), Frame(screen, dict(PARAMS.get(screen, {})))]
                     app.dialog = dialog
                     dumps.append(to_xml(device.windows()))

@@ -50,6 +50,8 @@ class AccountSchema(Schema):
     logined = StrictInt(load_default=1, validate=validate.OneOf([0, 1]))
     status = StrictInt(load_default=0, validate=validate.OneOf([0, 1]))
     tags = Tags(load_default=list)
+    daily_caps = fields.Dict(keys=fields.String(validate=validate.OneOf(["post", "follow", "unfollow"])),
+                             values=StrictInt(validate=validate.Range(0, 100_000)), load_default=dict)
 
     @post_load
     def default_package(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -76,20 +78,20 @@ async def list_accounts(request: web.Request) -> web.Response:
     args = query(request, AccountQuery())
     page, size = args.pop("page"), args.pop("page_size")
     accounts, total = await request.app[keys.STORE].accounts.list(AccountFilter(**args), page, size)
-    return ok({"accounts": [render.account(a) for a in accounts], "total": total, "page": page, "page_size": size})
+    return ok({"accounts": [render.account(a, request.app[keys.CONFIG].tz) for a in accounts], "total": total, "page": page, "page_size": size})
 
 
 @routes.post("/api/v1/accounts")
 async def create_account(request: web.Request) -> web.Response:
     values = load(AccountSchema(), await json_object(request))
     account = await request.app[keys.STORE].accounts.create(values, request.app[keys.CLOCK]())
-    return ok(render.account(account))
+    return ok(render.account(account, request.app[keys.CONFIG].tz))
 
 
 @routes.get("/api/v1/accounts/{account_id}")
 async def get_account(request: web.Request) -> web.Response:
     account = await request.app[keys.STORE].accounts.get(path_id(request, "account_id", "account"))
-    return ok(render.account(account))
+    return ok(render.account(account, request.app[keys.CONFIG].tz))
 
 
 @routes.patch("/api/v1/accounts/{account_id}")
@@ -97,7 +99,7 @@ async def update_account(request: web.Request) -> web.Response:
     account_id = path_id(request, "account_id", "account")
     changes = load(AccountSchema(partial=True), await json_object(request))
     account = await request.app[keys.STORE].accounts.update(account_id, changes)
-    return ok(render.account(account))
+    return ok(render.account(account, request.app[keys.CONFIG].tz))
 
 
 @routes.delete("/api/v1/accounts/{account_id}")

@@ -40,7 +40,7 @@ def task(task: Task, tz: tzinfo | None) -> dict[str, Any]:
     }
 
 
-def account(account: Account) -> dict[str, Any]:
+def account(account: Account, tz: tzinfo | None = None) -> dict[str, Any]:
     return {
         "id": account.id,
         "username": account.username,
@@ -55,6 +55,8 @@ def account(account: Account) -> dict[str, Any]:
         "status": account.status,
         "status_text": "enabled" if account.status == 0 else "disabled",
         "tags": ",".join(account.tags),
+        "daily_caps": account.daily_caps,
+        "cooldown_until": timestamp(account.cooldown_until, tz),
     }
 
 

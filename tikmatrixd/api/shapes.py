@@ -130,6 +130,10 @@ class AccountOutSchema(Shape):
     status = fields.Integer(validate=validate.OneOf([0, 1]), metadata={"description": "0 enabled, 1 disabled"})
     status_text = fields.String()
     tags = fields.String(metadata={"description": "comma-separated"})
+    daily_caps = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                             metadata={"description": "script → most completed tasks per day (overrides [caps])"})
+    cooldown_until = fields.String(allow_none=True,
+                                   metadata={"description": "resting after an action-blocked notice until then"})
 
 
 class AccountPageSchema(Shape):

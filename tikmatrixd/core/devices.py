@@ -34,6 +34,8 @@ class Account:
     created_at: float
     device_online: bool = False
     device_name: str = ""
+    daily_caps: dict[str, int] = field(default_factory=dict)  # script → most completed per day
+    cooldown_until: float | None = None  # resting after an action-blocked notice
 
 
 @dataclass(frozen=True)

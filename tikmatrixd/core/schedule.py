@@ -37,6 +37,13 @@ def resolve(start_time: str, now: datetime, tz: tzinfo) -> datetime:
     raise AssertionError("unreachable: tomorrow is always ahead")
 
 
+def day_start(now: float, tz: tzinfo | None) -> float:
+    """Epoch seconds of the last local midnight (daily caps count from there)."""
+    local = datetime.fromtimestamp(now, tz) if tz else datetime.fromtimestamp(now).astimezone()
+    return _localize(local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None),
+                     local.tzinfo).timestamp()  # type: ignore[arg-type]
+
+
 def _localize(wall: datetime, tz: tzinfo) -> datetime:
     aware = wall.replace(tzinfo=tz)
     # Round-trip through UTC to normalise a wall time that falls in a DST gap.

@@ -26,6 +26,7 @@ from tikmatrixd.adb import device as adb_device
 from tikmatrixd.adb.device import AdbError, AdbPool, AdbTimeout, DeviceGone
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
+from tikmatrixd.core import schedule
 from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
 from tikmatrixd.events import EventBus
@@ -82,6 +83,7 @@ class DeviceWorker:
         self.running_task_id: int | None = None
         self.healthy: bool | None = None  # None until the first probe answered
         self._apps: dict[str, str] = {}  # package → version, from the first probe
+        self._account: str | None = None  # the account the last task ran as
 
     def start(self, after: Awaitable[Any] | None = None) -> None:
         """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
@@ -133,7 +135,8 @@ class DeviceWorker:
     async def _drain(self) -> None:
         deps = self._deps
         while not self._stopping:
-            claim = await deps.store.tasks.claim_next(self.serial, deps.clock())
+            now = deps.clock()
+            claim = await deps.store.tasks.claim_next(self.serial, now, schedule.day_start(now, deps.config.tz))
             if claim.task is None:
                 if claim.next_at is not None:
                     deps.scheduler.at(claim.next_at, self.serial)
@@ -204,6 +207,7 @@ class DeviceWorker:
         failure: dict[str, str] | None = None
         acted, healthy = True, True
         try:
+            self._check_account(claim)
             result = await self._device_call(lambda: self._script(runner, ctx, counter))
         except asyncio.CancelledError:
             if self._cancel_reason is None:
@@ -225,6 +229,17 @@ class DeviceWorker:
         result = {**(result or {}), "adb_calls": sum(counter.values()), "dumps": ctx.ui.dumps}
         await self._record(claim, runner, result, failure, acted, task_log)
         return healthy
+
+    def _check_account(self, claim: Claim) -> None:
+        """Disabled accounts never run; a task over its account's daily cap fails untouched."""
+        task = claim.task
+        assert task is not None
+        if claim.account_disabled:
+            raise ScriptFailure("account_disabled", f"account @{task.username} is disabled", acted=False)
+        cap = claim.account_caps.get(task.script_name, getattr(self._deps.config.caps, task.script_name, 0))
+        if cap and claim.done_today >= cap:
+            raise ScriptFailure("daily_cap", f"@{task.username} already did {claim.done_today} {task.script_name} "
+                                f"today (cap {cap})", acted=False)
 
     async def _script(self, runner: Runner | None, ctx: RunContext, counter: collections.Counter[str]) -> Any:
         adb_device.calls.set(counter)  # this task's own context: counts its adb calls only
@@ -270,9 +285,18 @@ class DeviceWorker:
         if failure is None:
             recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
             task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
+            if task.username and task.username != self._account:  # the script switched to it
+                self._account = task.username
+                await deps.store.devices.set_current_account(self.serial, task.username)
             if recorded:
                 deps.events.publish("task", id=task.id, serial=self.serial, status_text="completed")
             return
+        if failure["reason"] == "action_blocked" and task.account_id is not None:
+            until = now + deps.config.caps.cooldown
+            await deps.store.accounts.cool_down(task.account_id, until)
+            deps.scheduler.at(until, self.serial)
+            deps.events.publish("account", id=task.account_id, username=task.username, cooldown_until=until)
+            task_log.warning("account cooling down", account=task.username, seconds=deps.config.caps.cooldown)
         policy = getattr(deps.config.retry, task.script_name, None)
         retry = (policy is not None and task.retry_count < policy.attempts
                  and failure["reason"] not in NEVER_RETRIED

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tikmatrixd.core import names
 from tikmatrixd.core.status import ScriptFailure
 from tikmatrixd.scripts.base import RunContext
+from tikmatrixd.ui.hierarchy import Node
 from tikmatrixd.ui.selectors import Selector
 
 PROFILE_URLS = {"tiktok": "https://www.tiktok.com/@{}", "instagram": "https://www.instagram.com/{}/"}
@@ -42,6 +44,35 @@ async def search_and_open(ctx: RunContext, user: str) -> None:
         await ui.tap_on(pack["explore.field"])
         await ui.type_text(user)
         await ui.tap_on(pack["explore.user_row"].fill(user=user))
+
+
+async def active_account(ctx: RunContext) -> tuple[str, Node]:
+    """The app's active account as its own profile shows it (the app must be open)."""
+    await ctx.ui.tap_on(ctx.pack["feed.profile_tab"])
+    _, node = await ctx.ui.wait_for(ctx.pack["own_profile.handle" if ctx.platform == "tiktok" else "own_profile.title"])
+    return names.normalize(node.text), node
+
+
+async def use_account(ctx: RunContext, username: str) -> None:
+    """Make ``username`` the app's active account, checked on screen.
+
+    Fails with ``account_mismatch`` (before anything is done on the account)
+    when the phone does not have that account logged in, or when the
+    switch did not take: a task never runs as the wrong account.
+    """
+    await start_app(ctx)
+    current, handle = await active_account(ctx)
+    if current == username:
+        return
+    await ctx.ui.tap(handle)  # opens the account switcher
+    row = ctx.pack["switcher.row"].fill(user=username)
+    try:
+        await ctx.ui.tap_on(row)
+        await ctx.ui.wait_for(ctx.pack["own_profile.username"].fill(user=username))
+    except ScriptFailure:
+        raise ScriptFailure("account_mismatch", f"cannot switch {ctx.platform} on {ctx.adb.serial} to @{username} "
+                            f"(active: @{current})", acted=False) from None
+    ctx.log.info("switched account", account=username, previous=current)
 
 
 async def close_app(ctx: RunContext) -> None:

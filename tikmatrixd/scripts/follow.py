@@ -89,6 +89,8 @@ class FollowRunner:
 
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         user = names.normalize(ctx.task.script_config["target_user"])
+        if ctx.task.username:
+            await app.use_account(ctx, ctx.task.username)
         if ctx.task.script_config.get("access_method") == "search":
             await app.search_and_open(ctx, user)
         else:

@@ -47,7 +47,10 @@ class PostRunner:
         posted = await ctx.history.posted(account) if ctx.history else set()
         selection = media.pick(config, ctx.task.username, posted, ctx.media_roots, self._rng)
         remote = await self._push(ctx, selection.files)
-        await app.start_app(ctx)
+        if ctx.task.username:
+            await app.use_account(ctx, ctx.task.username)
+        else:
+            await app.start_app(ctx)
         if ctx.platform == "tiktok":
             upload = await self._tiktok(ctx, config, len(remote), selection.caption)
         else:

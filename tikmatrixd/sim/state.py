@@ -41,6 +41,7 @@ class Faults:
     drop_next: int = 0  # drop the TCP connection in the middle of the next N commands
     unauthorized: bool = False
     offline: bool = False
+    action_block: bool = False  # follows answer with the app's "too fast" / "try again later" notice
 
 
 #: Seconds per command kind on stock adb (shared/notes/real-phones.md).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Sequence
 
@@ -11,17 +12,17 @@ from tikmatrixd.store.sql import Runner, transaction
 
 _SELECT = (
     "SELECT a.id, a.username, a.platform, a.packagename, a.email, a.device, a.logined, a.status,"
-    " a.tags, a.created_at, coalesce(d.state = 'online', 0), coalesce(d.name, '')"
+    " a.tags, a.created_at, coalesce(d.state = 'online', 0), coalesce(d.name, ''), a.daily_caps, a.cooldown_until"
     " FROM accounts a LEFT JOIN devices d ON d.serial = a.device"
 )
-EDITABLE = ("username", "platform", "packagename", "email", "device", "logined", "status", "tags")
+EDITABLE = ("username", "platform", "packagename", "email", "device", "logined", "status", "tags", "daily_caps")
 
 
 def _account(row: Sequence) -> Account:
     return Account(
         id=row[0], username=row[1], platform=row[2], packagename=row[3], email=row[4], device=row[5],
         logined=row[6], status=row[7], tags=[t for t in row[8].split(",") if t], created_at=row[9],
-        device_online=bool(row[10]), device_name=row[11],
+        device_online=bool(row[10]), device_name=row[11], daily_caps=json.loads(row[12]), cooldown_until=row[13],
     )
 
 
@@ -49,7 +50,8 @@ def _check(conn: sqlite3.Connection, values: dict[str, Any], account_id: int | N
 
 
 def _row_values(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: ",".join(value) if key == "tags" else value for key, value in values.items()}
+    encode = {"tags": ",".join, "daily_caps": json.dumps}
+    return {key: encode[key](value) if key in encode else value for key, value in values.items()}
 
 
 class AccountQueries:
@@ -86,6 +88,13 @@ class AccountQueries:
                 return _select_one(conn, account_id)
 
         return await self._run(update)
+
+    async def cool_down(self, account_id: int, until: float) -> None:
+        def cool_down(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE accounts SET cooldown_until = max(coalesce(cooldown_until, 0), ?) WHERE id = ?",
+                         (until, account_id))
+
+        await self._run(cool_down)
 
     async def delete(self, account_id: int) -> None:
         def delete(conn: sqlite3.Connection) -> None:

@@ -61,6 +61,12 @@ class DeviceQueries:
 
         await self._run(set_apps)
 
+    async def set_current_account(self, serial: str, username: str) -> None:
+        def set_current(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE devices SET current_account = ? WHERE serial = ?", (username, serial))
+
+        await self._run(set_current)
+
     async def forget_states(self) -> None:
         """At start-up: nothing is known to be connected until an adb server says so."""
 

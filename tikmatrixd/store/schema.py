@@ -115,6 +115,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, path)
     ) WITHOUT ROWID;
     """,
+    # 3: per-account daily caps and cooldown; completed tasks per account for the caps.
+    """
+    ALTER TABLE accounts ADD COLUMN daily_caps TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE accounts ADD COLUMN cooldown_until REAL;
+    CREATE INDEX tasks_account_done ON tasks(account_id, script_name, finished_at) WHERE status = 2;
+    """,
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from tikmatrixd.core.errors import InvalidTransition, TaskNotFound
@@ -56,6 +56,9 @@ class Claim:
     platform: str = ""
     package: str = ""  # a clone app's package from the account; "" = the platform's own
     next_at: float | None = None  # when no task is due: the device's next scheduled one
+    account_disabled: bool = False
+    account_caps: dict[str, int] = field(default_factory=dict)  # the account's own daily caps
+    done_today: int = 0  # tasks of this script the account completed since day_start
 
 
 @dataclass(frozen=True)
@@ -152,31 +155,41 @@ class TaskQueries:
 
         return await self._run(start)
 
-    async def claim_next(self, serial: str, now: float) -> Claim:
+    async def claim_next(self, serial: str, now: float, day_start: float) -> Claim:
         """Start the device's first due pending task in (scheduled_at, id) order.
 
-        When none is due, says when the next one will be, for the scheduler.
-        The task runs as its own account, or else the device's active one.
+        Tasks of an account in cooldown are not due until it ends. When none
+        is due, says when the next one will be, for the scheduler. The task
+        runs as its own account, or else the device's active one; the claim
+        also says what the caps need (the account's caps, its count today).
         """
 
         def claim(conn: sqlite3.Connection) -> Claim:
             with transaction(conn):
                 row = conn.execute(
-                    "SELECT id FROM tasks WHERE serial = ? AND status = 0 AND scheduled_at <= ?"
-                    " ORDER BY scheduled_at, id LIMIT 1", (serial, now),
+                    "SELECT t.id FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
+                    " WHERE t.serial = ? AND t.status = 0 AND t.scheduled_at <= ?"
+                    " AND coalesce(a.cooldown_until, 0) <= ? ORDER BY t.scheduled_at, t.id LIMIT 1",
+                    (serial, now, now),
                 ).fetchone()
                 if row is None:
                     next_at = conn.execute(
-                        "SELECT min(scheduled_at) FROM tasks WHERE serial = ? AND status = 0", (serial,)
+                        "SELECT min(max(t.scheduled_at, coalesce(a.cooldown_until, 0))) FROM tasks t"
+                        " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.serial = ? AND t.status = 0",
+                        (serial,),
                     ).fetchone()[0]
                     return Claim(task=None, next_at=next_at)
                 _start(conn, row[0], now, None)
-                platform, package = conn.execute(
-                    "SELECT coalesce(a.platform, d.platform, 'tiktok'), coalesce(a.packagename, '')"
+                platform, package, status, caps, done = conn.execute(
+                    "SELECT coalesce(a.platform, d.platform, 'tiktok'), coalesce(a.packagename, ''),"
+                    " coalesce(a.status, 0), coalesce(a.daily_caps, '{}'),"
+                    " (SELECT count(*) FROM tasks o WHERE o.account_id = t.account_id"
+                    "  AND o.script_name = t.script_name AND o.status = 2 AND o.finished_at >= ?)"
                     " FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
-                    " LEFT JOIN devices d ON d.serial = t.serial WHERE t.id = ?", (row[0],),
+                    " LEFT JOIN devices d ON d.serial = t.serial WHERE t.id = ?", (day_start, row[0]),
                 ).fetchone()
-                return Claim(task=_select_one(conn, row[0]), platform=platform, package=package)
+                return Claim(task=_select_one(conn, row[0]), platform=platform, package=package,
+                             account_disabled=status == 1, account_caps=loads(caps), done_today=done)
 
         return await self._run(claim)
 

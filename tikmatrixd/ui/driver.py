@@ -90,6 +90,10 @@ class Ui:
         dialogs = 0
         while True:
             nodes = await self.nodes()
+            for notice in self.pack.screen("blocked"):
+                node = notice.find(nodes)
+                if node is not None:
+                    raise ScriptFailure("action_blocked", f"the app says: {node.text}")
             for selector in selectors:
                 node = selector.find(nodes)
                 if node is not None:

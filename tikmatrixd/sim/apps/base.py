@@ -159,6 +159,9 @@ class App:
             self.goto("profile", user=user)
 
     def on_follow(self, user: str) -> None:
+        if self.dev.faults.action_block:
+            self.dialog = "blocked"  # the platform refuses the action and says so
+            return
         self.accounts.follow(user)
 
     def gallery(self) -> list[str]:

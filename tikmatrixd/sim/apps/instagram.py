@@ -35,6 +35,7 @@ T = {
         "turn_on": "Turn On", "update_title": "Update Instagram", "update": "Update",
         "perm_text": "Allow Instagram to access photos and videos on this device?", "allow": "Allow",
         "deny": "Don\u2019t allow", "photo": "Photo", "video": "Video", "audio": "Audio",
+        "blocked_title": "Try Again Later",
     },
     "fr": {
         "home": "Accueil", "reels": "Reels", "search_tab": "Rechercher et explorer", "profile": "Profil",
@@ -52,6 +53,7 @@ T = {
         "turn_on": "Activer", "update_title": "Mettre à jour Instagram", "update": "Mettre à jour",
         "perm_text": "Autoriser Instagram à accéder aux photos et vidéos de cet appareil ?",
         "allow": "Autoriser", "deny": "Ne pas autoriser", "photo": "Photo", "video": "Vidéo", "audio": "Audio",
+        "blocked_title": "Réessayer plus tard",
     },
 }
 AUDIO = ("Trending audio 1", "Original audio", "Lo-fi beats")
@@ -194,7 +196,7 @@ class Instagram(App):
             content.append(self._switcher())
         elif self.dialog and self.dialog.startswith("unfollow_sheet:"):
             content.append(self._unfollow_sheet(self.dialog.split(":", 1)[1]))
-        elif self.dialog in ("not_now", "update"):
+        elif self.dialog in ("not_now", "update", "blocked"):
             content.append(self._dialog(self.dialog))
         windows = [app_window(self.package, *content)]
         if self.dialog == "permission":
@@ -448,6 +450,14 @@ class Instagram(App):
     def _dialog(self, kind: str) -> Node:
         # GramAddict resources (:id/dialog_root_view, :id/igds_headline_*) and taktik-bot popup
         # selectors ("Not Now"/"Pas maintenant" Buttons).
+        if kind == "blocked":
+            # Hand-written (no real dump): Instagram's action-block notice ("Try Again Later").
+            return N("FrameLayout", FULL,
+                     N("LinearLayout", (80, 800, 1000, 1600),
+                       N("TextView", (120, 860, 960, 1000), text=self.t("blocked_title"),
+                         rid=P + "igds_headline_headline"),
+                       N("Button", (120, 1440, 960, 1560), text="OK", rid=P + "primary_button", action="dialog:")),
+                     rid=P + "dialog_root_view")
         if kind == "update":
             title, primary = self.t("update_title"), self.t("update")
         else:

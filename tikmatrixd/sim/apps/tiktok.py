@@ -36,6 +36,7 @@ T = {
         "contacts_title": "Sync your contacts to find friends", "perm_text":
         "Allow TikTok to access photos and videos on this device?", "allow": "Allow", "deny": "Don\u2019t allow",
         "sounds": "Sounds", "original_sound": "Original sound", "cancel": "Cancel",
+        "blocked_title": "You're tapping too fast",
     },
     "fr": {
         "home": "Accueil", "friends": "Amis", "create": "Créer", "inbox": "Boîte de réception",
@@ -52,7 +53,7 @@ T = {
         "not_now": "Pas maintenant", "contacts_title": "Synchronise tes contacts pour trouver des amis",
         "perm_text": "Autoriser TikTok à accéder aux photos et vidéos de cet appareil ?",
         "allow": "Autoriser", "deny": "Ne pas autoriser", "sounds": "Sons", "original_sound": "Son original",
-        "cancel": "Annuler",
+        "cancel": "Annuler", "blocked_title": "Tu vas trop vite",
     },
 }
 SOUNDS = ("Original sound - trending", "Aesthetic - Tollan Kim", "Monkeys Spinning Monkeys")
@@ -447,6 +448,12 @@ class TikTok(App):
     def _dialog(self, kind: str) -> Node:
         # tt4314_fr_update_prompt.xml (update offer) and taktik-bot popup selectors
         # ("Pas maintenant"/"Not now" Buttons) for the "not now" prompts.
+        if kind == "blocked":
+            # Hand-written (no real dump): TikTok's rate-limit notice with an OK button.
+            return N("FrameLayout", FULL,
+                     N("LinearLayout", (80, 900, 1000, 1560),
+                       N("TextView", (120, 960, 960, 1160), text=self.t("blocked_title")),
+                       N("Button", (120, 1400, 960, 1520), text="OK", action="dialog:")))
         title = self.t("update_title") if kind == "update" else self.t("contacts_title")
         buttons = [N("Button", (120, 1400, 960, 1520), text=self.t("not_now"), action="dialog:")]
         if kind == "update":
