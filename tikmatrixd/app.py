@@ -19,7 +19,7 @@ from tikmatrixd.events import EventBus
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.runtime.runtime import Runtime
-from tikmatrixd.scripts import SCRIPTS
+from tikmatrixd.scripts import BUILTIN, SCRIPTS
 from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
 
@@ -48,7 +48,8 @@ def create_app(
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
     if dispatcher is None:
-        app.cleanup_ctx.append(runtime_ctx(runners or {name: s.runner for name, s in SCRIPTS.items()}))
+        scripts = {**SCRIPTS, **BUILTIN}
+        app.cleanup_ctx.append(runtime_ctx(runners or {name: s.runner for name, s in scripts.items()}))
     else:
         app[keys.DISPATCHER] = dispatcher
     app.cleanup_ctx.append(systemd.watchdog_ctx)

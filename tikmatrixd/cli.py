@@ -1,4 +1,4 @@
-"""Command line: `tikmatrixd serve | sim | demo`."""
+"""Command line: `tikmatrixd serve | sim | demo | import-accounts`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tikmatrixd import demo
 
     demo.add_arguments(commands.add_parser("demo", help="daemon + simulated phones on a private adb server"))
+
+    from tikmatrixd import import_accounts
+
+    import_accounts.add_arguments(commands.add_parser("import-accounts", help="register accounts from CSV or TOML"))
     return parser
 
 

@@ -20,6 +20,8 @@ DEFAULT_MAX_TASKS_PER_REQUEST = 10_000
 
 # Pagination per SPEC.
 DEFAULT_PAGE_SIZE = 20
+# Most devices one /accounts/match request may name.
+MAX_MATCH_SERIALS = 1000
 MAX_PAGE_SIZE = 100
 
 # systemd gives us 10 s between SIGTERM and SIGKILL by default on our unit

@@ -135,3 +135,34 @@ async def test_disabled_accounts_never_run(phones):
         "serials": [phone.serial], "enable_multi_account": True, "script_name": "follow",
         "script_config": {"target_users": ["esa"]}})
     assert (status, body["code"]) == (400, 40001)  # no enabled account on the phone
+
+
+async def test_match_accounts_discovers_what_each_phone_has_logged_in(phones):
+    farm, client = await phones(2, real_scripts=True, sim={"languages": ["en", "fr"]})
+    status, body = await call(client, "POST", "/api/v1/accounts/match", json={"serials": farm.serials})
+    assert (status, body["data"]["created_count"]) == (200, 4), body  # 2 phones x 2 apps
+    tasks = await finished(client, body["data"]["task_ids"], timeout=60)
+    assert {t["status_text"] for t in tasks} == {"completed"}, [t["error"] for t in tasks]
+    status, body = await call(client, "GET", "/api/v1/accounts", params={"page_size": "100"})
+    registered = {(a["platform"], a["username"], a["device"], a["logined"]) for a in body["data"]["accounts"]}
+    expected = {(platform, name, phone.serial, 1) for phone in farm
+                for platform, package in (("tiktok", TIKTOK), ("instagram", "com.instagram.android"))
+                for name in phone.state.apps[package].accounts}
+    assert registered == expected and len(expected) == 12
+    # Discovered accounts are usable at once in username mode.
+    phone = farm[1]
+    name = phone.state.apps[TIKTOK].accounts[1]
+    [task_id] = await follow(client, ["nasa"], usernames=[name])
+    [done] = await finished(client, [task_id], timeout=60)
+    assert (done["status_text"], done["serial"]) == ("completed", phone.serial), done["error"]
+    assert follows_by_account(phone) == {name: ["nasa"]}
+
+
+async def test_match_accounts_rejects_bad_input(phones):
+    farm, client = await phones(1)
+    for body in ({}, {"serials": []}, {"serials": ["nope"]}, {"serials": [farm[0].serial], "platforms": ["x"]},
+                 {"serials": [farm[0].serial], "extra": 1}):
+        status, answer = await call(client, "POST", "/api/v1/accounts/match", json=body)
+        assert (status, answer["code"]) == (400, 40001), body
+    _, stats = await call(client, "GET", "/api/v1/task/stats")
+    assert stats["data"]["total"] == 0

@@ -12,7 +12,9 @@ from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import json_object, load, path_id, query
 from tikmatrixd.core.devices import AccountFilter
+from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.core.platforms import PACKAGES, PLATFORMS
+from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
 from tikmatrixd.fields import StrictInt, Username
 
 routes = web.RouteTableDef()
@@ -86,6 +88,32 @@ async def create_account(request: web.Request) -> web.Response:
     values = load(AccountSchema(), await json_object(request))
     account = await request.app[keys.STORE].accounts.create(values, request.app[keys.CLOCK]())
     return ok(render.account(account, request.app[keys.CONFIG].tz))
+
+
+class MatchSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    serials = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+                          validate=validate.Length(min=1, max=constants.MAX_MATCH_SERIALS))
+    platforms = fields.List(fields.String(validate=validate.OneOf(PLATFORMS)), load_default=list(PLATFORMS),
+                            validate=validate.Length(min=1))
+
+
+@routes.post("/api/v1/accounts/match")
+async def match_accounts(request: web.Request) -> web.Response:
+    """Discovery: one built-in match_accounts task per device and app, reading the
+    accounts logged in there into this registry. Answers like a task create."""
+    args = load(MatchSchema(), await json_object(request))
+    now = request.app[keys.CLOCK]()
+    create = CreateRequest(
+        script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(args["platforms"]))},
+        source="api", start_time=None, scheduled_at=now, created_at=now,
+        selection=TargetSelection(serials=tuple(dict.fromkeys(args["serials"]))))
+    created = await request.app[keys.STORE].tasks.create(
+        create, MATCH_ACCOUNTS, request.app[keys.CONFIG].tasks.max_per_request)
+    request.app[keys.DISPATCHER].wake(created.serials)
+    return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 
 @routes.get("/api/v1/accounts/{account_id}")

@@ -283,6 +283,9 @@ class DeviceWorker:
         assert task is not None
         now = deps.clock()
         if failure is None:
+            discovered = result.pop("discovered", None)
+            if discovered is not None:  # match_accounts: what the phone has logged in
+                await deps.store.accounts.discover(self.serial, discovered, now)
             recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
             task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
             if task.username and task.username != self._account:  # the script switched to it

@@ -89,6 +89,42 @@ class AccountQueries:
 
         return await self._run(update)
 
+    async def discover(self, serial: str, found: dict[str, Any], now: float) -> None:
+        """Record the accounts a phone's app has logged in (and mark the others on it logged out)."""
+        platform, package, usernames = found["platform"], found["package"], found["accounts"]
+
+        def discover(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.execute(
+                    f"UPDATE accounts SET logined = 0 WHERE device = ? AND platform = ?"
+                    f" AND username NOT IN ({','.join('?' * len(usernames))})", (serial, platform, *usernames))
+                conn.executemany(
+                    "INSERT INTO accounts (username, platform, packagename, device, logined, created_at)"
+                    " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (platform, username) DO UPDATE SET"
+                    " device = excluded.device, packagename = excluded.packagename, logined = 1",
+                    [(name, platform, package, serial, now) for name in usernames])
+                conn.execute("UPDATE devices SET current_account = ? WHERE serial = ?", (found["current"], serial))
+
+        await self._run(discover)
+
+    async def upsert_many(self, accounts: list[dict[str, Any]], now: float) -> int:
+        """Import: insert or update by (platform, username), declaring unknown devices; all or nothing."""
+
+        def upsert(conn: sqlite3.Connection) -> int:
+            with transaction(conn):
+                for values in accounts:
+                    if values.get("device"):
+                        conn.execute("INSERT OR IGNORE INTO devices (serial, configured) VALUES (?, 1)",
+                                     (values["device"],))
+                    row = _row_values(values)
+                    updates = ", ".join(f"{key} = excluded.{key}" for key in row if key not in ("platform", "username"))
+                    conn.execute(
+                        f"INSERT INTO accounts ({', '.join(row)}, created_at) VALUES ({', '.join('?' * len(row))}, ?)"
+                        f" ON CONFLICT (platform, username) DO UPDATE SET {updates}", (*row.values(), now))
+            return len(accounts)
+
+        return await self._run(upsert)
+
     async def cool_down(self, account_id: int, until: float) -> None:
         def cool_down(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE accounts SET cooldown_until = max(coalesce(cooldown_until, 0), ?) WHERE id = ?",

@@ -181,7 +181,8 @@ class TaskQueries:
                     return Claim(task=None, next_at=next_at)
                 _start(conn, row[0], now, None)
                 platform, package, status, caps, done = conn.execute(
-                    "SELECT coalesce(a.platform, d.platform, 'tiktok'), coalesce(a.packagename, ''),"
+                    "SELECT coalesce(a.platform, json_extract(t.script_config, '$.platform'), d.platform, 'tiktok'),"
+                    " coalesce(a.packagename, ''),"
                     " coalesce(a.status, 0), coalesce(a.daily_caps, '{}'),"
                     " (SELECT count(*) FROM tasks o WHERE o.account_id = t.account_id"
                     "  AND o.script_name = t.script_name AND o.status = 2 AND o.finished_at >= ?)"
