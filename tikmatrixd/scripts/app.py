@@ -38,12 +38,12 @@ async def search_and_open(ctx: RunContext, user: str) -> None:
         await ui.type_text(user)
         await ui.key("enter")
         await ui.tap_on(pack["search_results.users_tab"])
-        await ui.tap_on(pack["search_results.user_row"].fill(user=user))
+        await ui.tap(await ui.scroll_to(pack["search_results.user_row"].fill(user=user)))
     else:
         await ui.tap_on(pack["feed.search_tab"])
         await ui.tap_on(pack["explore.field"])
         await ui.type_text(user)
-        await ui.tap_on(pack["explore.user_row"].fill(user=user))
+        await ui.tap(await ui.scroll_to(pack["explore.user_row"].fill(user=user)))
 
 
 async def active_account(ctx: RunContext) -> tuple[str, Node]:

@@ -116,6 +116,24 @@ class Ui:
                 raise ScriptFailure(f"still_shown:{selector.name}", f"{selector.name} still shown after {timeout:g} s")
             self.changed()
 
+    async def scroll_to(self, selector: Selector, *, swipes: int = 4) -> Node:
+        """``selector``'s node, swiping the list up between looks while it is not on screen.
+
+        The first look waits a quarter of the screen timeout (results may
+        still be loading); after each swipe there is one look.
+        """
+        for attempt in range(swipes + 1):
+            try:
+                _, node = await self.wait_for(selector, timeout=self.timeout / 4 if attempt == 0 else 0.001)
+                return node
+            except ScriptFailure:
+                if attempt == swipes:
+                    raise
+            bottom = max((n.bounds[3] for n in await self.nodes()), default=2400)
+            await self.adb.shell(["input", "swipe", "540", str(bottom * 7 // 10), "540", str(bottom * 3 // 10), "300"])
+            self.changed()
+        raise AssertionError("unreachable")
+
     async def _dismiss_dialog(self, nodes: list[Node]) -> bool:
         for selector in self.pack.screen("dialogs"):
             node = selector.find(nodes)
