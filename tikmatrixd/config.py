@@ -164,17 +164,20 @@ class Config:
             return handle.read().strip()
 
 
+def read_toml(path: str, what: str, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """A TOML file's tables; an unreadable or invalid file is ``error`` naming ``what`` and the path."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as problem:
+        raise error(f"cannot read {what} {path}: {problem.strerror}") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{what} {path} is not valid TOML: {problem}") from None
+
+
 def load(path: str | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
     """Read the file (if any), apply command-line overrides, validate."""
-    raw: dict[str, Any] = {}
-    if path:
-        try:
-            with open(path, "rb") as handle:
-                raw = tomllib.load(handle)
-        except OSError as error:
-            raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+    raw: dict[str, Any] = read_toml(path, "config") if path else {}
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     config = _build(Config, raw, "")

@@ -17,7 +17,6 @@ import asyncio
 import csv
 import sys
 import time
-import tomllib
 from typing import Any
 
 from marshmallow import ValidationError
@@ -58,11 +57,7 @@ class BadImport(Exception):
 def read(path: str) -> list[tuple[str, dict[str, Any]]]:
     """(where, raw row) pairs; where names the row for error messages."""
     if path.endswith(".toml"):
-        with open(path, "rb") as handle:
-            try:
-                data = tomllib.load(handle)
-            except tomllib.TOMLDecodeError as error:
-                raise BadImport(f"{path} is not valid TOML: {error}") from None
+        data = config_module.read_toml(path, "accounts file")
         tables = data.get("accounts", [])
         if not isinstance(tables, list) or set(data) - {"accounts"}:
             raise BadImport(f"{path}: expected only [[accounts]] tables")

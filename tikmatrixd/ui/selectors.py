@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from tikmatrixd.config import ConfigError
+from tikmatrixd.config import ConfigError, read_toml
 from tikmatrixd.ui.hierarchy import Node
 
 PACKS_DIR = os.path.join(os.path.dirname(__file__), "packs")
@@ -110,13 +109,7 @@ class Pack:
 
 
 def load_pack(path: str) -> Pack:
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except OSError as error:
-        raise PackError(f"cannot read selector pack {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PackError(f"selector pack {path} is not valid TOML: {error}") from None
+    raw = read_toml(path, "selector pack", PackError)
     meta = raw.pop("meta", None)
     if not isinstance(meta, dict) or not {"app", "package", "versions"} <= meta.keys():
         raise PackError(f"{path}: [meta] needs app, package and versions")
