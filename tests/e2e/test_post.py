@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from tests.e2e.conftest import wait_until
 from tests.e2e.test_runtime import finished
 from tests.helpers import call
 
@@ -116,3 +117,44 @@ async def test_without_the_input_method(phones, media_root):
     emoji = await post(client, phone.serial, material_list=[str(media_root / "a.mp4")], captions="🌞")
     assert (emoji["status_text"], emoji["error"]["reason"]) == ("failed", "input_method_missing")
     assert len(phone.state.posts) == 1
+
+
+async def test_a_mixed_batch_on_tiktok_and_instagram_in_two_languages(adb_servers, farms, daemon, media_root):
+    """Issue 6's 'done when': post, follow and unfollow through the API alone, on both apps,
+    English and French phones; the simulators' state shows exactly what was asked."""
+    server = adb_servers()
+    farm = await farms(4, server, languages=["en", "fr"])
+    apps = {farm[0].serial: "tiktok", farm[1].serial: "tiktok", farm[2].serial: "instagram",
+            farm[3].serial: "instagram"}
+    client = await daemon([server], real_scripts=True, platforms=apps)
+    packages = {"tiktok": TIKTOK, "instagram": INSTAGRAM}
+    for phone in farm:
+        phone.state.apps[packages[apps[phone.serial]]].follow("old.friend")
+    await wait_online(client, farm.serials)
+
+    async def create(script, config):
+        status, body = await call(client, "POST", "/api/v1/task", json={
+            "serials": farm.serials, "script_name": script, "script_config": config})
+        assert status == 200, body
+        return body["data"]["task_ids"]
+
+    ids = (await create("follow", {"target_users": ["nasa"]})
+           + await create("unfollow", {"target_users": ["old.friend"]})
+           + await create("post", {"material_list": [str(media_root / "a.mp4")], "captions": "{Bonjour|Hello} 🌍"}))
+    tasks = await finished(client, ids, timeout=120)
+    assert {t["status_text"] for t in tasks} == {"completed"}, [t["error"] for t in tasks]
+    for phone in farm:
+        accounts = phone.state.apps[packages[apps[phone.serial]]]
+        assert accounts.follows[accounts.current] == ["nasa"]
+        [published] = phone.state.posts
+        assert published.app == packages[apps[phone.serial]] and published.caption in ("Bonjour 🌍", "Hello 🌍")
+        assert [m["sha256"] for m in published.media] == [sha256(media_root / "a.mp4")]
+        assert pushed_left(phone) == [] and phone.state.foreground == "launcher"
+
+
+async def wait_online(client, serials):
+    async def ready():
+        _, body = await call(client, "GET", "/api/v1/devices")
+        return set(serials) <= {d["serial"] for d in body["data"]["devices"] if d["healthy"]}
+
+    await wait_until(ready, timeout=60)
