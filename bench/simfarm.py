@@ -1,0 +1,151 @@
+"""``python -m bench.simfarm --devices N --adb-server HOST:PORT [--latency SPEC]``: phones in a process of their own.
+
+``tikmatrixd sim`` with bookkeeping for the benchmarks: every device counts
+the shell commands it serves and the latency it injects (the time a real
+phone would spend on them). The simulated phones run on an asyncio loop;
+in their own process, their CPU never counts as the daemon's.
+
+Prints ``{"ready": true, "serials": [...]}`` once every device is ``device``
+on the adb server, then answers one JSON line per command read on stdin:
+
+- ``reset``: zero the counters (after the daemon's start-up probes);
+- ``stats``: per device ``commands``, ``injected`` (seconds of latency by
+  the sim's own rule) and ``slept`` (seconds actually spent in those
+  sleeps, which includes the sim loop's own lag);
+- ``quit`` (or end of input, or SIGTERM): disconnect and exit.
+
+SPEC is ``realistic`` (tikmatrixd.sim's phone-like latencies), ``none``, or a
+JSON object ``{"input": 0.3, "default": 0.03, ...}`` (seconds per command kind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from tikmatrixd.sim.device import SimDevice
+from tikmatrixd.sim.farm import Farm
+from tikmatrixd.sim.state import REALISTIC_LATENCY
+
+
+def latency_spec(spec: str) -> dict[str, float]:
+    if spec == "realistic":
+        return dict(REALISTIC_LATENCY)
+    if spec == "none":
+        return {}
+    return {kind: float(seconds) for kind, seconds in json.loads(spec).items()}
+
+
+def nominal_delay(latency: dict[str, float], kind: str) -> float:
+    """The sleep SimDevice.delay(kind) asks for: its kind's latency, else "default" (none for "default" itself)."""
+    return latency.get(kind, 0.0 if kind == "default" else latency.get("default", 0.0))
+
+
+@dataclass
+class Tally:
+    commands: int = 0
+    injected: float = 0.0
+    slept: float = 0.0
+
+    def reset(self) -> None:
+        self.commands, self.injected, self.slept = 0, 0.0, 0.0
+
+
+def instrument(device: SimDevice, tally: Tally) -> None:
+    """Count the device's commands and latencies by wrapping two of its methods (this instance only)."""
+    run_command: Callable[..., Awaitable[Any]] = device.run_command
+    delay: Callable[[str], Awaitable[None]] = device.delay
+
+    async def counted_run_command(line: str, service: str = "shell") -> Any:
+        tally.commands += 1
+        return await run_command(line, service)
+
+    async def counted_delay(kind: str) -> None:
+        tally.injected += nominal_delay(device.faults.latency, kind)
+        started = time.perf_counter()
+        try:
+            await delay(kind)
+        finally:
+            tally.slept += time.perf_counter() - started
+
+    device.run_command = counted_run_command  # type: ignore[method-assign]
+    device.delay = counted_delay  # type: ignore[method-assign]
+
+
+def read_stdin(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str]:
+    """Lines of stdin, read by a daemon thread (a blocked read never holds up the exit); "" at the end."""
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def put(line: str) -> None:
+        try:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        except RuntimeError:  # the loop is closed: we are exiting anyway
+            pass
+
+    def reader() -> None:
+        for line in sys.stdin:
+            put(line.strip() or "?")
+        put("")
+
+    threading.Thread(target=reader, name="stdin", daemon=True).start()
+    return lines
+
+
+async def serve_commands(tallies: dict[str, Tally], stop: asyncio.Event) -> None:
+    lines = read_stdin(asyncio.get_running_loop())
+    while not stop.is_set():
+        line = await lines.get()
+        if line in ("", "quit"):
+            break
+        if line == "reset":
+            for tally in tallies.values():
+                tally.reset()  # in place: the instrumented devices hold these objects
+            answer: dict[str, Any] = {"ok": True}
+        elif line == "stats":
+            answer = {"devices": {s: t.__dict__ for s, t in tallies.items()}}
+        else:
+            answer = {"error": f"unknown command {line!r}"}
+        print(json.dumps(answer), flush=True)
+    stop.set()
+
+
+async def main(args: argparse.Namespace) -> None:
+    latency = latency_spec(args.latency)
+    farm = Farm(args.devices)
+    tallies: dict[str, Tally] = {}
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await farm.start()
+    try:
+        for device in farm:
+            device.faults.latency = dict(latency)
+            tallies[device.serial] = Tally()
+            instrument(device, tallies[device.serial])
+        await farm.connect(args.adb_server, timeout=120)
+        print(json.dumps({"ready": True, "serials": farm.serials, "latency": latency}), flush=True)
+        commands = asyncio.create_task(serve_commands(tallies, stop))
+        await stop.wait()
+        commands.cancel()
+    finally:
+        await farm.stop()
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.simfarm")
+    parser.add_argument("--devices", type=int, required=True)
+    parser.add_argument("--adb-server", required=True, help="HOST:PORT of a private adb server")
+    parser.add_argument("--latency", default="realistic", help="realistic | none | JSON {kind: seconds}")
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    run()
