@@ -75,21 +75,6 @@ class AccountQuery(Schema):
     page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
 
 
-@routes.get("/api/v1/accounts")
-async def list_accounts(request: web.Request) -> web.Response:
-    args = query(request, AccountQuery())
-    page, size = args.pop("page"), args.pop("page_size")
-    accounts, total = await request.app[keys.STORE].accounts.list(AccountFilter(**args), page, size)
-    return ok({"accounts": [render.account(a, request.app[keys.CONFIG].tz) for a in accounts], "total": total, "page": page, "page_size": size})
-
-
-@routes.post("/api/v1/accounts")
-async def create_account(request: web.Request) -> web.Response:
-    values = load(AccountSchema(), await json_object(request))
-    account = await request.app[keys.STORE].accounts.create(values, request.app[keys.CLOCK]())
-    return ok(render.account(account, request.app[keys.CONFIG].tz))
-
-
 class MatchSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -100,11 +85,31 @@ class MatchSchema(Schema):
                             validate=validate.Length(min=1))
 
 
+# Built once: schemas are stateless across loads.
+ACCOUNT_QUERY, ACCOUNT_SCHEMA, MATCH_SCHEMA = AccountQuery(), AccountSchema(), MatchSchema()
+ACCOUNT_PATCH = AccountSchema(partial=True)
+
+
+@routes.get("/api/v1/accounts")
+async def list_accounts(request: web.Request) -> web.Response:
+    args = query(request, ACCOUNT_QUERY)
+    page, size = args.pop("page"), args.pop("page_size")
+    accounts, total = await request.app[keys.STORE].accounts.list(AccountFilter(**args), page, size)
+    return ok({"accounts": [render.account(a, request.app[keys.CONFIG].tz) for a in accounts], "total": total, "page": page, "page_size": size})
+
+
+@routes.post("/api/v1/accounts")
+async def create_account(request: web.Request) -> web.Response:
+    values = load(ACCOUNT_SCHEMA, await json_object(request))
+    account = await request.app[keys.STORE].accounts.create(values, request.app[keys.CLOCK]())
+    return ok(render.account(account, request.app[keys.CONFIG].tz))
+
+
 @routes.post("/api/v1/accounts/match")
 async def match_accounts(request: web.Request) -> web.Response:
     """Discovery: one built-in match_accounts task per device and app, reading the
     accounts logged in there into this registry. Answers like a task create."""
-    args = load(MatchSchema(), await json_object(request))
+    args = load(MATCH_SCHEMA, await json_object(request))
     now = request.app[keys.CLOCK]()
     create = CreateRequest(
         script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(args["platforms"]))},
@@ -125,7 +130,7 @@ async def get_account(request: web.Request) -> web.Response:
 @routes.patch("/api/v1/accounts/{account_id}")
 async def update_account(request: web.Request) -> web.Response:
     account_id = path_id(request, "account_id", "account")
-    changes = load(AccountSchema(partial=True), await json_object(request))
+    changes = load(ACCOUNT_PATCH, await json_object(request))
     account = await request.app[keys.STORE].accounts.update(account_id, changes)
     return ok(render.account(account, request.app[keys.CONFIG].tz))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime, timezone
 from typing import Any
 
@@ -75,6 +76,15 @@ class BatchDeleteSchema(Schema):
     )
 
 
+# Built once: a schema is stateless across loads, and building one costs ~30-60 µs a request.
+CREATE_SCHEMA, LIST_QUERY, BATCH_SCHEMA = CreateTaskSchema(), ListTasksQuery(), BatchDeleteSchema()
+
+
+@functools.cache
+def script_schema(script_name: str, context: ScriptContext) -> Schema:
+    return SCRIPTS[script_name].schema(context)
+
+
 def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> tuple[CreateRequest, Any]:
     """Checks in SPEC order: 40002, 40003, then every other error at once."""
     script_name = body.get("script_name")
@@ -87,14 +97,14 @@ def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> 
     config = app[keys.CONFIG]
     errors: dict[str, list[str]] = {}
     try:
-        data = CreateTaskSchema().load(body)
+        data = CREATE_SCHEMA.load(body)
     except ValidationError as error:
         errors.update(flatten_errors(error.messages))
         data = error.valid_data or {}
     script_config = body.get("script_config")
     if isinstance(script_config, dict):
         try:
-            script_config = script.schema(ScriptContext(media_roots=config.media.roots)).load(script_config)
+            script_config = script_schema(script.name, ScriptContext(media_roots=config.media.roots)).load(script_config)
         except ValidationError as error:
             errors.update(flatten_errors(error.messages, "script_config"))
     serials, usernames = data.get("serials"), data.get("usernames")
@@ -144,7 +154,7 @@ async def create_task(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/task")
 async def list_tasks(request: web.Request) -> web.Response:
-    args = query(request, ListTasksQuery())
+    args = query(request, LIST_QUERY)
     where = TaskFilter(
         status=TaskStatus(args["status"]) if "status" in args else None,
         serial=args.get("serial"), script_name=args.get("script_name"),
@@ -171,7 +181,7 @@ async def task_stats(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/task/batch")
 async def delete_batch(request: web.Request) -> web.Response:
-    ids = load(BatchDeleteSchema(), await json_object(request))["task_ids"]
+    ids = load(BATCH_SCHEMA, await json_object(request))["task_ids"]
     deleted = await request.app[keys.STORE].tasks.delete(ids)
     await _cancel_running(request.app, deleted.tasks)
     return ok({"deleted_count": len(deleted.tasks), "not_found": deleted.not_found})
