@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tikmatrixd.scripts.app import PROFILE_URLS
 from tikmatrixd.scripts.base import RunContext, ScriptFailure
 
-PROFILE_URL = {"tiktok": "https://www.tiktok.com/@{}", "instagram": "https://www.instagram.com/{}"}
 
 
 class OpenProfile:
@@ -33,7 +33,7 @@ class OpenProfile:
         if target.startswith("fail"):
             await ctx.adb.shell(["echo", target])
             raise ScriptFailure("ui_timeout", f"no profile for @{target}", acted=False)
-        url = PROFILE_URL[ctx.platform].format(target)
+        url = PROFILE_URLS[ctx.platform].format(target)
         await ctx.adb.shell(["am", "start", "-a", "android.intent.action.VIEW", "-d", url, ctx.package])
         return {"opened": target}
 

@@ -212,6 +212,10 @@ class DeviceAdb:
         e.g. several commands joined by ``;`` to save round trips."""
         return await self._pool.run("shell", lambda: self._shell_v2(script), timeout)
 
+    async def installed(self, package: str) -> bool:
+        result = await self.shell(["pm", "path", package])
+        return result.code == 0 and "package:" in result.text
+
     async def push(self, local_path: str, remote_path: str, *, timeout: float | None = None) -> None:
         await self._pool.run("push", lambda: self._device.sync.push(local_path, remote_path), timeout)
 

@@ -30,11 +30,6 @@ async def describe(adb: DeviceAdb, timeout: float) -> dict[str, str]:
     return apps
 
 
-async def installed(adb: DeviceAdb, package: str) -> bool:
-    result = await adb.shell(["pm", "path", package])
-    return result.code == 0 and "package:" in result.text
-
-
 async def ping(adb: DeviceAdb, timeout: float) -> None:
     result = await adb.shell(["echo", "ok"], timeout=timeout)
     if result.text.strip() != "ok":

@@ -247,7 +247,7 @@ class DeviceWorker:
             raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED.value,
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)
         if ctx.package not in self._apps:  # known from the probe; a clone app is asked once
-            if not await probe.installed(self._adb, ctx.package):
+            if not await self._adb.installed(ctx.package):
                 raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed", acted=False)
             self._apps[ctx.package] = ""
         try:

@@ -6,7 +6,6 @@ from tikmatrixd.core import names
 from tikmatrixd.core.status import ScriptFailure
 from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.ui.hierarchy import Node
-from tikmatrixd.ui.selectors import Selector
 
 PROFILE_URLS = {"tiktok": "https://www.tiktok.com/@{}", "instagram": "https://www.instagram.com/{}/"}
 
@@ -80,12 +79,6 @@ async def close_app(ctx: RunContext) -> None:
     await ctx.adb.shell(["am", "force-stop", ctx.package])
 
 
-def wanted(ctx: RunContext, name: str, **values: str) -> Selector:
-    selector = ctx.pack[name]
-    return selector.fill(**values) if values else selector
-
-
 async def _app_missing(ctx: RunContext) -> None:
-    installed = await ctx.adb.shell(["pm", "path", ctx.package])
-    if installed.code != 0 or "package:" not in installed.text:
+    if not await ctx.adb.installed(ctx.package):
         raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)

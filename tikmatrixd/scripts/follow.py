@@ -97,7 +97,7 @@ class FollowRunner:
             await app.open_profile(ctx, user)
         follow_button, following_button = ctx.pack["profile.follow_button"], ctx.pack["profile.following_button"]
         shown, button = await ctx.ui.wait_for(following_button, follow_button)
-        if await ctx.ui.find(app.wanted(ctx, "profile.username", user=user)) is None:
+        if await ctx.ui.find(ctx.pack["profile.username"].fill(user=user)) is None:
             raise ScriptFailure("profile_not_found", f"the profile shown is not @{user}", acted=False)
         following = shown is following_button
         result: dict[str, Any] = {"target_user": names.display(user), "following": self.follow}
