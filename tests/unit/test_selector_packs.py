@@ -24,6 +24,7 @@ PARAMS = {"profile": {"user": "someone"}, "search_results": {"q": "someone", "ta
           "explore": {"q": "someone"}, "new_post": {"selected": [], "dest": "reel"},
           "reel_editor": {"media": [MEDIA]}, "composer": {"media": [MEDIA], "dest": "post"},
           "story_editor": {"media": [MEDIA]}, "sounds": {}, "audio": {}}
+SOUND_SEARCH = {"q": "aesthetic", "tab": "sounds"}
 FILL = {"user": "someone"}
 
 
@@ -33,6 +34,7 @@ def every_screen(package: str, language: str) -> list[str]:
     device.media_scan(MEDIA)
     device.start_app(package)
     device.state.apps[package].accounts.append("someone")  # also one of the phone's own accounts
+    device.state.apps[package].shop["someone"] = ["Blue mug"]  # "someone" can link products
     app = device.apps[package]
     dumps = []
     accounts = device.state.apps[package]
@@ -41,14 +43,17 @@ def every_screen(package: str, language: str) -> list[str]:
         (accounts.follow if following else accounts.unfollow)("someone")
         for uploading in (False, True):
             if uploading:
-                app.record_post([MEDIA], "", "post", None)
+                app.record_post([MEDIA], "", "post")
                 app.upload_until = time.monotonic() + 60
             else:
                 app.upload_until = 0.0
-            for screen in app.screen_names():
+            frames = [(screen, PARAMS.get(screen, {})) for screen in app.screen_names()]
+            if package == TIKTOK:
+                frames.append(("search_results", SOUND_SEARCH))
+            for screen, params in frames:
                 for dialog in (None, "not_now", "update", "permission", "unfollow_sheet:someone",
                                "switcher", "blocked"):
-                    app.stack = [Frame("own_profile"), Frame(screen, dict(PARAMS.get(screen, {})))]
+                    app.stack = [Frame("own_profile"), Frame(screen, dict(params))]
                     app.dialog = dialog
                     dumps.append(to_xml(device.windows()))
     return dumps

@@ -32,10 +32,7 @@ async def search_and_open(ctx: RunContext, user: str) -> None:
     ui, pack = ctx.ui, ctx.pack
     await start_app(ctx)
     if ctx.platform == "tiktok":
-        await ui.tap_on(pack["feed.search"])
-        await ui.tap_on(pack["search.field"])
-        await ui.type_text(user)
-        await ui.key("enter")
+        await tiktok_search(ctx, user)
         await ui.tap_on(pack["search_results.users_tab"])
         await ui.tap(await ui.scroll_to(pack["search_results.user_row"].fill(user=user)))
     else:
@@ -43,6 +40,14 @@ async def search_and_open(ctx: RunContext, user: str) -> None:
         await ui.tap_on(pack["explore.field"])
         await ui.type_text(user)
         await ui.tap(await ui.scroll_to(pack["explore.user_row"].fill(user=user)))
+
+
+async def tiktok_search(ctx: RunContext, query: str) -> None:
+    """TikTok's search results for ``query``, from the feed."""
+    await ctx.ui.tap_on(ctx.pack["feed.search"])
+    await ctx.ui.tap_on(ctx.pack["search.field"])
+    await ctx.ui.type_text(query)
+    await ctx.ui.key("enter")
 
 
 async def active_account(ctx: RunContext) -> tuple[str, Node]:

@@ -1,37 +1,48 @@
-"""post, on a phone: push the media, pick it in the app's gallery, caption, sound, publish, wait.
+"""post, on a phone: stage the media, reach the app's editor, sound, caption, publish, wait.
 
-TikTok: Create → Upload → gallery → (sound) → Next → caption → Post, then
-the feed shows the upload until "Posted". Instagram: Create → REEL (video),
-POST (images, several as a carousel) or STORY → gallery → (audio) → Next →
-caption → Share, then the feed shows "Sharing..." until it is done.
+Three ways into the editor (``post_way``):
+
+- ``share``: Android's share (an ``ACTION_SEND`` of the file's media-store
+  URI to the app's share target), straight into the editor. ``am`` can
+  send one file only, so a post of several images goes through addButton
+  (``result.post_way`` says which way was used).
+- ``addButton``: the app's Create button, then its gallery, picking our
+  files in material order.
+- ``useSound``: TikTok: the sound's search results, "Create a post with this
+  sound", then the gallery. Instagram sets a reel's audio by name in the
+  reel editor (it has no sound-first flow here); a story or image post
+  cannot take one.
+
+Then: the sound options and volumes (when a sound is added), the product
+link (TikTok), the caption, Post/Share, and up to ``upload_wait_time`` for
+the upload.
 
 Not safe to repeat once the Post/Share button was pressed: every failure
 before that is ``acted=False`` (automatic retry may run it again), every one
-after is ``acted=True``.
-
-Media go to ``/sdcard/DCIM/tikmatrixd/<task id>-<n>.<ext>`` and are removed
-(and dropped from the media store) when the run ends, however it ends.
+after is ``acted=True``. The pushed files are removed (and dropped from the
+media store) when the run ends, however it ends.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import shlex
 from typing import Any
 
 from tikmatrixd.core import names
 from tikmatrixd.core.status import ScriptFailure
-from tikmatrixd.scripts import app, media
+from tikmatrixd.scripts import app, media, mediastore, sound
 from tikmatrixd.scripts.base import RunContext
-from tikmatrixd.ui.hierarchy import Node
+from tikmatrixd.scripts.mediastore import Staged
+from tikmatrixd.ui.hierarchy import Node, inside
 
-REMOTE_DIR = "/sdcard/DCIM/tikmatrixd"
-
-
-def _scans(paths: list[str]) -> list[str]:
-    return [shlex.join(["am", "broadcast", "-a", "android.intent.action.MEDIA_SCANNER_SCAN_FILE", "-d", f"file://{p}"])
-            + " >/dev/null" for p in paths]
+#: The apps' targets for ACTION_SEND (what Android's share sheet lists), per destination.
+SHARE_ACTIVITIES = {
+    "tiktok": {"post": "com.ss.android.ugc.aweme.share.SystemShareActivity"},
+    "instagram": {"post": "com.instagram.share.handleractivity.ShareHandlerActivity",
+                  "reel": "com.instagram.share.handleractivity.ClipsShareHandlerActivity",
+                  "story": "com.instagram.share.handleractivity.StoryShareHandlerActivity"},
+}
 
 
 class PostRunner:
@@ -46,26 +57,26 @@ class PostRunner:
         account = self._account(ctx)
         posted = await ctx.history.posted(account) if ctx.history else set()
         selection = media.pick(config, ctx.task.username, posted, ctx.media_roots, self._rng)
-        remote = await self._push(ctx, selection.files)
+        way = self._way(ctx, config, len(selection.files))
+        remote = self._pushed[ctx.task.id] = mediastore.remote_paths(ctx.task.id, selection.files)
+        staged = await mediastore.stage(ctx, selection.files, remote)
         if ctx.task.username:
             await app.use_account(ctx, ctx.task.username)
-        else:
+        elif way != "share":  # a share starts the app itself
             await app.start_app(ctx)
-        if ctx.platform == "tiktok":
-            upload = await self._tiktok(ctx, config, len(remote), selection.caption)
-        else:
-            upload = await self._instagram(ctx, config, len(remote), selection.caption)
+        flow = self._tiktok if ctx.platform == "tiktok" else self._instagram
+        result = await flow(ctx, config, way, staged, selection.caption)
         if ctx.history:
             await ctx.history.record(account, [os.path.realpath(p) for p in selection.files], ctx.task.id,
                                      ctx.task.started_at or 0.0)
-        return {"outcome": "posted", "media": [os.path.basename(p) for p in selection.files],
-                "caption": selection.caption, "upload": upload}
+        return {"outcome": "posted", "post_way": way, "media": [os.path.basename(p) for p in selection.files],
+                "caption": selection.caption, **result}
 
     async def cleanup(self, ctx: RunContext) -> None:
         await app.close_app(ctx)
         remote = self._pushed.pop(ctx.task.id, [])
-        if remote:  # delete, and rescan so the media store forgets them too
-            await ctx.adb.shell_script("; ".join([shlex.join(["rm", "-f", *remote]), *_scans(remote)]))
+        if remote:
+            await mediastore.remove(ctx, remote)
 
     @staticmethod
     def _account(ctx: RunContext) -> str:
@@ -73,14 +84,28 @@ class PostRunner:
             return f"{ctx.platform}:{names.normalize(ctx.task.username)}"
         return f"serial:{ctx.adb.serial}"
 
-    async def _push(self, ctx: RunContext, files: list[str]) -> list[str]:
-        """Push, then let the media store see them (newest last), in one more call."""
-        remote = [f"{REMOTE_DIR}/{ctx.task.id}-{i}{os.path.splitext(path)[1].lower()}" for i, path in enumerate(files)]
-        self._pushed[ctx.task.id] = remote
-        for local, target in zip(files, remote):
-            await ctx.adb.push(local, target)
-        await ctx.adb.shell_script("; ".join(_scans(remote)))
-        return remote
+    @staticmethod
+    def _way(ctx: RunContext, config: dict[str, Any], count: int) -> str:
+        """The way in this run takes; what this app cannot do fails here, before anything is pushed."""
+        way = config.get("post_way", "share")
+        instagram_reel = config.get("placement") != "story" and config["content_type"] == 0
+        if ctx.platform == "instagram" and way == "useSound" and not instagram_reel:
+            raise ScriptFailure("sound_unavailable", "Instagram takes a sound on reels only (not on a story "
+                                "or an image post)", acted=False)
+        if ctx.platform == "instagram" and config.get("add_product_link"):
+            raise ScriptFailure("product_link_unavailable", "product links are a TikTok Shop feature", acted=False)
+        return "addButton" if way == "share" and count > 1 else way
+
+    async def _share(self, ctx: RunContext, item: Staged, destination: str) -> None:
+        activity = SHARE_ACTIVITIES[ctx.platform][destination]
+        answer = await ctx.ui.shell(["am", "start", "-a", "android.intent.action.SEND", "-t", item.mime,
+                                     "--eu", "android.intent.extra.STREAM", item.uri,
+                                     "-n", f"{ctx.package}/{activity}"])
+        if "Error" in answer:
+            if not await ctx.adb.installed(ctx.package):
+                raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}",
+                                    acted=False)
+            raise ScriptFailure("share_failed", answer.strip().splitlines()[-1], acted=False)
 
     async def _pick(self, ctx: RunContext, thumbnail_selector: str, count: int) -> None:
         """Tap our files in the gallery, in material order (the gallery shows newest first)."""
@@ -93,58 +118,96 @@ class PostRunner:
         for node in ours:
             await ctx.ui.tap(node)
 
-    async def _tiktok(self, ctx: RunContext, config: dict[str, Any], count: int, caption: str) -> str:
+    async def _tiktok(self, ctx: RunContext, config: dict[str, Any], way: str, staged: list[Staged],
+                      caption: str) -> dict[str, Any]:
         ui, pack = ctx.ui, ctx.pack
-        await ui.tap_on(pack["feed.create"])
-        await ui.tap_on(pack["camera.upload"])
-        await self._pick(ctx, "gallery.thumbnail", count)
-        await ui.tap_on(pack["gallery.next"])
-        await self._sound(ctx, config, "editor.add_sound", "sounds")
+        chosen: str | None = None
+        if way == "share":
+            await self._share(ctx, staged[0], "post")
+        else:
+            if way == "useSound":
+                chosen = await sound.create_with_sound(ctx, config)
+            else:
+                await ui.tap_on(pack["feed.create"])
+            await ui.tap_on(pack["camera.upload"])
+            await self._pick(ctx, "gallery.thumbnail", len(staged))
+            await ui.tap_on(pack["gallery.next"])
+        result = await self._sound(ctx, config, chosen, "editor.add_sound", "sounds", "editor.volume")
         await ui.tap_on(pack["editor.next"])
-        await self._caption(ctx, "compose.caption", caption)
         if config.get("add_product_link"):
-            link = pack.selectors.get("compose.product_link")
-            if link is None or await ui.find(link) is None:
-                raise ScriptFailure("product_link_unavailable",
-                                    "no product link option on the post screen for this account", acted=False)
-            await ui.tap(await ui.find(link))
+            result["product"] = await self._link_product(ctx)
+        await self._caption(ctx, "compose.caption", caption)
         await ui.tap_on(pack["compose.post"])
-        return await self._wait_upload(ctx, config, done="feed.posted", busy="feed.uploading")
+        result["upload"] = await self._wait_upload(ctx, config, done="feed.posted", busy="feed.uploading")
+        return result
 
-    async def _instagram(self, ctx: RunContext, config: dict[str, Any], count: int, caption: str) -> str:
+    async def _instagram(self, ctx: RunContext, config: dict[str, Any], way: str, staged: list[Staged],
+                         caption: str) -> dict[str, Any]:
         ui, pack = ctx.ui, ctx.pack
         story = config.get("placement") == "story"
-        reel = not story and config["content_type"] == 0
-        await ui.tap_on(pack["feed.create"])
-        await ui.tap_on(pack["new_post.dest_story" if story else "new_post.dest_reel" if reel else "new_post.dest_post"])
-        if count > 1:
-            await ui.tap_on(pack["new_post.select_multiple"])
-        await self._pick(ctx, "new_post.thumbnail", count)
-        await ui.tap_on(pack["new_post.next"])
+        destination = "story" if story else "reel" if config["content_type"] == 0 else "post"
+        if way == "share":
+            await self._share(ctx, staged[0], destination)
+        else:
+            await ui.tap_on(pack["feed.create"])
+            await ui.tap_on(pack[f"new_post.dest_{destination}"])
+            if len(staged) > 1:
+                await ui.tap_on(pack["new_post.select_multiple"])
+            await self._pick(ctx, "new_post.thumbnail", len(staged))
+            await ui.tap_on(pack["new_post.next"])
         if story:
             await ui.tap_on(pack["story_editor.your_story"])
-            return "shared"
-        if reel:
-            await self._sound(ctx, config, "reel_editor.add_audio", "audio")
+            return {"upload": "shared"}
+        result: dict[str, Any] = {}
+        if destination == "reel":
+            wanted = config.get("sound_name") if way == "useSound" else None
+            result = await self._sound(ctx, config, None, "reel_editor.add_audio", "audio", "reel_editor.volume",
+                                       wanted=wanted)
             await ui.tap_on(pack["reel_editor.next"])
         await self._caption(ctx, "composer.caption", caption)
         await ui.tap_on(pack["composer.share"])
-        return await self._wait_upload(ctx, config, done=None, busy="feed.sharing")
+        result["upload"] = await self._wait_upload(ctx, config, done=None, busy="feed.sharing")
+        return result
 
-    async def _sound(self, ctx: RunContext, config: dict[str, Any], button: str, sheet: str) -> None:
-        """useSound / add_sound: pick the named sound, a keyword match, or the first suggestion."""
-        wanted = config.get("sound_name") if config.get("post_way") == "useSound" else None
-        if config.get("add_sound") == "custom":
-            wanted = config["custom_sound_keyword"]
-        if wanted is None and config.get("add_sound") != "1":
-            return
-        await ctx.ui.tap_on(ctx.pack[button])
-        _, first = await ctx.ui.wait_for(ctx.pack[f"{sheet}.any_row"])
-        rows = ctx.pack[f"{sheet}.any_row"].find_all(await ctx.ui.nodes())
-        choice = first if wanted is None else next((r for r in rows if wanted.lower() in r.text.lower()), None)
-        if choice is None:
-            raise ScriptFailure("sound_not_found", f"no sound matching {wanted!r}", acted=False)
-        await ctx.ui.tap(choice)
+    async def _sound(self, ctx: RunContext, config: dict[str, Any], chosen: str | None, button: str, sheet: str,
+                     volume_button: str, wanted: str | None = None) -> dict[str, Any]:
+        """The sound options in the editor, then the volumes whenever a sound was added.
+
+        ``chosen``: a sound already set (from its page); ``wanted``: a name to
+        pick in the sheet; add_sound "custom" picks by keyword, "1" the first
+        suggestion.
+        """
+        if chosen is None:
+            add = config.get("add_sound")
+            if add == "custom":
+                wanted = config["custom_sound_keyword"]
+            if wanted is not None or add == "1":
+                chosen = await sound.pick_in_editor(ctx, config, wanted, button, sheet)
+        if chosen is None:
+            return {}
+        return {"sound": chosen, "volumes": await sound.set_volumes(ctx, config, volume_button)}
+
+    async def _link_product(self, ctx: RunContext) -> str:
+        """TikTok Shop: Add link → Product → the showcase's first product, checked on the post screen."""
+        ui, pack = ctx.ui, ctx.pack
+        await ui.wait_for(pack["compose.caption"])  # on the post screen
+        row = pack["compose.add_link"].find(await ui.nodes())
+        if row is None:
+            raise ScriptFailure("product_link_unavailable", "this account cannot add a product link (no 'Add link' "
+                                "on the post screen)", acted=False)
+        await ui.tap(row)
+        try:
+            await ui.tap_on(pack["add_link.product"])
+            await ui.tap_on(pack["products.add"])
+            _, row = await ui.wait_for(pack["compose.add_link"])
+        except ScriptFailure as failure:
+            raise ScriptFailure("product_link_unavailable", f"no product to link ({failure.reason})",
+                                acted=False) from None
+        linked = [n.text for n in inside(row, await ui.nodes()) if n.text and n.text != row.content_desc]
+        if not linked:
+            raise ScriptFailure("product_link_unavailable", "the product did not show on the post screen",
+                                acted=False)
+        return linked[0]
 
     async def _caption(self, ctx: RunContext, field: str, caption: str) -> None:
         if caption:

@@ -195,7 +195,7 @@ async def _am(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--es", "--ei", "--ez") and i + 2 < len(args):
+        if a in ("--es", "--ei", "--ez", "--eu") and i + 2 < len(args):
             extras[args[i + 1]] = args[i + 2]
             i += 3
             continue
@@ -209,6 +209,8 @@ async def _am(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
     if sub == "force-stop":
         dev.stop_app(opts.get("pkg", ""))
         return Result()
+    if sub in ("start", "start-activity") and opts.get("-a") == "android.intent.action.SEND":
+        return _am_send(dev, opts, extras)
     if sub in ("start", "start-activity"):
         return _am_start(dev, opts)
     if sub == "broadcast":
@@ -241,6 +243,19 @@ def _am_start(dev: "SimDevice", opts: dict[str, str]) -> Result:
     return fail(f"Starting: {intent}\nError: Activity not started, unable to resolve {intent}\n")
 
 
+def _am_send(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]) -> Result:
+    """A share: ``-a SEND -t <mime> --eu android.intent.extra.STREAM content://media/... -n|-p <app>``."""
+    intent = _intent_text(opts)
+    component = opts.get("-n", "")
+    package = component.split("/", 1)[0] or opts.get("-p", "")
+    activity = component.split("/", 1)[1] if "/" in component else ""
+    if activity.startswith("."):
+        activity = package + activity
+    if package and dev.share(package, activity, extras.get("android.intent.extra.STREAM", "")):
+        return ok(f"Starting: {intent}\n")
+    return fail(f"Starting: {intent}\nError: Activity not started, unable to resolve {intent}\n")
+
+
 def _am_broadcast(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]) -> Result:
     action = opts.get("-a", "")
     done = f"Broadcasting: Intent {{ act={action} flg=0x400000 (has extras) }}\nBroadcast completed: result=0\n"
@@ -260,6 +275,38 @@ def _am_broadcast(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]
         if data.startswith("file://"):
             dev.media_scan(data[len("file://"):])
     return ok(done)
+
+
+@command("content")
+async def _content(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+    """``content query --uri content://media/external/file --projection _id:_data --where "_data LIKE '...'"``.
+
+    Only what the daemon asks of the media store: rows whose path is LIKE
+    (``%`` any run, ``_`` one character) or = the given one. /sdcard is stored
+    as /storage/emulated/0, like the real MediaProvider does.
+    """
+    await dev.delay("default")
+    opts = dict(zip(argv[2::2], argv[3::2]))
+    if argv[1:2] != ["query"] or not opts.get("--uri", "").startswith("content://media/external/"):
+        return fail("usage: content query --uri <URI> [--projection <PROJECTION>] [--where <WHERE>]\n", 1)
+    where = re.fullmatch(r"_data (LIKE|=) '([^']*)'", opts.get("--where", ""))
+    if where is None:
+        return fail(f"Error while accessing provider:media\nandroid.database.sqlite.SQLiteException: "
+                    f"near \"{opts.get('--where', '')}\": syntax error\n", 1)
+    if where.group(1) == "LIKE":
+        pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in where.group(2))
+    else:
+        pattern = re.escape(where.group(2))
+    rows = []
+    for path, media_id in dev.state.media_ids.items():
+        stored = "/storage/emulated/0" + path[len("/sdcard"):] if path.startswith("/sdcard/") else path
+        if re.fullmatch(pattern, stored, re.IGNORECASE | re.DOTALL):
+            columns = {"_id": str(media_id), "_data": stored}
+            projection = opts.get("--projection", "_id:_data").split(":")
+            rows.append(", ".join(f"{c}={columns.get(c, 'NULL')}" for c in projection))
+    if not rows:
+        return ok("No result found.\n")
+    return ok("".join(f"Row: {i} {row}\n" for i, row in enumerate(rows)))
 
 
 @command("monkey")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import random
+import re
 import struct
 import time
 from typing import Any
@@ -260,7 +261,7 @@ class SimDevice:
             return
         app = self.foreground_app()
         if app is not None:
-            app.tap(node)
+            app.tap(node, x)
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
         pass  # feeds are endless in the simulation: a swipe changes nothing a script checks
@@ -289,12 +290,38 @@ class SimDevice:
             f for f in self.storage.files if f.startswith(p.rstrip("/") + "/")]
         for f in sorted(paths):
             if f.lower().endswith(VIDEO_EXT + IMAGE_EXT) and f not in self.state.media_store:
-                self.state.media_store.append(f)
+                if self.faults.scan_lag:  # the scan runs in the background, like MediaProvider's
+                    asyncio.get_running_loop().call_later(self.faults.scan_lag, self._add_media, f)
+                else:
+                    self._add_media(f)
+
+    def _add_media(self, path: str) -> None:
+        if path in self.storage.files and path not in self.state.media_store:
+            self.state.media_store.append(path)
+            self.state.media_ids[path] = max(self.state.media_ids.values(), default=1000) + 1
 
     def forget_media(self, path: str) -> None:
         p = normalize(path)
         if p in self.state.media_store:
             self.state.media_store.remove(p)
+            self.state.media_ids.pop(p, None)
+
+    def media_by_uri(self, uri: str) -> str | None:
+        """The scanned file a ``content://media/external/.../<id>`` URI names."""
+        match = re.fullmatch(r"content://media/external/(?:file|video/media|images/media)/(\d+)", uri)
+        ids = {v: k for k, v in self.state.media_ids.items()}
+        return ids.get(int(match.group(1))) if match else None
+
+    def share(self, package: str, activity: str, uri: str) -> bool:
+        """An ``ACTION_SEND`` of one scanned file to ``package`` (its share activity, if named)."""
+        app = self.apps.get(package)
+        path = self.media_by_uri(uri)
+        if app is None or package not in self.state.installed or path is None:
+            return False
+        if not app.receive_share(path, activity):
+            return False
+        self.state.foreground = package
+        return True
 
     # -- observation -------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

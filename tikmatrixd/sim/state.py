@@ -28,6 +28,9 @@ class Post:
     caption: str
     placement: str  # "post" (TikTok video / IG feed), "reel", "story"
     sound: str | None
+    via: str = "app"  # how the flow began: "app" (Create button), "share" (SEND intent), "sound" (sound page)
+    volumes: dict[str, int] | None = None  # {"original", "added"} when the volume sheet was used
+    product: str | None = None  # the TikTok Shop product linked
     at: float = field(default_factory=time.time)
 
 
@@ -42,6 +45,7 @@ class Faults:
     unauthorized: bool = False
     offline: bool = False
     action_block: bool = False  # follows answer with the app's "too fast" / "try again later" notice
+    scan_lag: float = 0.0  # seconds before a scanned file shows in the media store
 
 
 #: Seconds per command kind on stock adb (shared/notes/real-phones.md).
@@ -54,6 +58,7 @@ class AppAccounts:
     accounts: list[str]
     current: str
     follows: dict[str, list[str]]  # account -> usernames it follows (ordered)
+    shop: dict[str, list[str]] = field(default_factory=dict)  # account -> showcase products (TikTok Shop)
 
     def follow(self, target: str) -> None:
         lst = self.follows.setdefault(self.current, [])
@@ -95,6 +100,7 @@ class DeviceState:
     apps: dict[str, AppAccounts] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
     media_store: list[str] = field(default_factory=list)  # scanned paths, newest last
+    media_ids: dict[str, int] = field(default_factory=dict)  # path -> MediaStore _id
     commands: list[CommandRecord] = field(default_factory=list)
     pushed: list[dict[str, Any]] = field(default_factory=list)
 

@@ -145,7 +145,9 @@ class Ui:
 
     # -- acting on it -------------------------------------------------------------
     async def tap(self, node: Node) -> None:
-        x, y = node.center
+        await self.tap_at(*node.center)
+
+    async def tap_at(self, x: int, y: int) -> None:
         await self.adb.shell(["input", "tap", str(x), str(y)])
         self.changed()
 

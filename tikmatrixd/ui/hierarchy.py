@@ -33,6 +33,13 @@ class Node:
         return (left + right) // 2, (top + bottom) // 2
 
 
+def inside(outer: Node, nodes: list[Node]) -> list[Node]:
+    """The nodes drawn within ``outer`` (its descendants, in a flat dump), ``outer`` excluded."""
+    left, top, right, bottom = outer.bounds
+    return [n for n in nodes if n is not outer and left <= n.bounds[0] and top <= n.bounds[1]
+            and n.bounds[2] <= right and n.bounds[3] <= bottom]
+
+
 def parse(output: str) -> list[Node]:
     """Parse a dump's output (the XML, possibly followed by the tail line)."""
     start = output.find("<?xml")

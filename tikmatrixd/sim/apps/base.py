@@ -43,6 +43,8 @@ class App:
         self.dialog: str | None = None
         self.running = False
         self.upload_until = 0.0
+        #: The post being made: how the flow began and what was chosen on the way.
+        self.draft: dict[str, Any] = {}
 
     # -- helpers the screens use --------------------------------------------
     @property
@@ -111,12 +113,23 @@ class App:
     def open_url(self, url: str) -> bool:
         return False
 
+    def receive_share(self, path: str, activity: str) -> bool:
+        """An ACTION_SEND of ``path`` to ``activity`` (or the app's default share target)."""
+        return False
+
+    def start_draft(self, via: str, **values: Any) -> None:
+        self.draft = {"via": via, "sound": None, "volumes": None, "product": None, **values}
+
     # -- input ---------------------------------------------------------------
-    def tap(self, node: Node) -> None:
+    def tap(self, node: Node, x: int = 0) -> None:
         action = node.action
         if not action:
             return
         name, _, arg = action.partition(":")
+        if name == "seek":  # a slider: where along it the tap landed sets its value
+            left, _, right, _ = node.bounds
+            self.on_seek(arg, max(0, min(100, round((x - left) * 100 / max(1, right - left)))))
+            return
         if name == "focus":
             self.focus = arg
             return
@@ -172,13 +185,44 @@ class App:
     def is_video(path: str) -> bool:
         return path.lower().endswith(VIDEO_EXT)
 
-    def record_post(self, media: list[str], caption: str, placement: str, sound: str | None) -> Post:
+    # -- the volume sheet (hand-written, both apps) ----------------------------
+    def on_volume(self, _: str) -> None:
+        if self.draft.get("volumes") is None:
+            self.draft["volumes"] = {"original": 100, "added": 100}
+        self.goto("volume")
+
+    def on_seek(self, which: str, value: int) -> None:
+        self.draft["volumes"][which] = value
+
+    def on_volume_done(self, _: str) -> None:
+        self.stack.pop()
+
+    def volume_sheet(self, title: str, labels: dict[str, str], done: str) -> list[Node]:
+        """Two sliders (SeekBar, content-desc = its label, text = its value 0-100) and Done."""
+        volumes = self.draft.get("volumes") or {"original": 100, "added": 100}
+        rows = []
+        for i, which in enumerate(("original", "added")):
+            y = 1500 + i * 220
+            rows += [N("TextView", (60, y, 1020, y + 70), text=labels[which]),
+                     N("SeekBar", (60, y + 90, 900, y + 170), desc=labels[which], text=str(volumes[which]),
+                       action=f"seek:{which}"),
+                     N("TextView", (920, y + 90, 1020, y + 170), text=str(volumes[which]))]
+        return [N("FrameLayout", (0, 1300, SCREEN_W, SCREEN_H),
+                  N("TextView", (60, 1340, 700, 1420), text=title),
+                  N("Button", (760, 1330, 1040, 1430), text=done, action="volume_done:"),
+                  *rows, desc="Bottom sheet")]
+
+    def record_post(self, media: list[str], caption: str, placement: str) -> Post:
         items = []
         for path in media:
             f = self.dev.storage.files.get(path)
             items.append({"path": path, "name": posixpath.basename(path), "sha256": f.sha256 if f else ""})
+        draft = self.draft
         post = Post(app=self.package, account=self.accounts.current, media=items, caption=caption,
-                    placement=placement, sound=sound)
+                    placement=placement, sound=draft.get("sound"), via=draft.get("via", "app"),
+                    volumes=dict(draft["volumes"]) if draft.get("volumes") else None,
+                    product=draft.get("product"))
+        self.draft = {}
         self.dev.state.posts.append(post)
         self.upload_until = time.monotonic() + self.dev.upload_seconds
         return post

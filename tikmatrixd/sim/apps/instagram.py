@@ -35,7 +35,8 @@ T = {
         "turn_on": "Turn On", "update_title": "Update Instagram", "update": "Update",
         "perm_text": "Allow Instagram to access photos and videos on this device?", "allow": "Allow",
         "deny": "Don\u2019t allow", "photo": "Photo", "video": "Video", "audio": "Audio",
-        "blocked_title": "Try Again Later",
+        "blocked_title": "Try Again Later", "volume": "Volume", "camera_audio": "Camera audio",
+        "music": "Music", "done": "Done", "search_music": "Search music",
     },
     "fr": {
         "home": "Accueil", "reels": "Reels", "search_tab": "Rechercher et explorer", "profile": "Profil",
@@ -53,10 +54,15 @@ T = {
         "turn_on": "Activer", "update_title": "Mettre à jour Instagram", "update": "Mettre à jour",
         "perm_text": "Autoriser Instagram à accéder aux photos et vidéos de cet appareil ?",
         "allow": "Autoriser", "deny": "Ne pas autoriser", "photo": "Photo", "video": "Vidéo", "audio": "Audio",
-        "blocked_title": "Réessayer plus tard",
+        "blocked_title": "Réessayer plus tard", "volume": "Volume", "camera_audio": "Audio de la caméra",
+        "music": "Musique", "done": "OK", "search_music": "Rechercher de la musique",
     },
 }
 AUDIO = ("Trending audio 1", "Original audio", "Lo-fi beats")
+#: Instagram's share targets for ACTION_SEND: Feed, Reels and Stories entries of the share sheet.
+SHARE_ACTIVITIES = {"com.instagram.share.handleractivity.ShareHandlerActivity": "post",
+                    "com.instagram.share.handleractivity.ClipsShareHandlerActivity": "reel",
+                    "com.instagram.share.handleractivity.StoryShareHandlerActivity": "story"}
 
 
 def _count(seed: str, top: int) -> int:
@@ -123,7 +129,24 @@ class Instagram(App):
         pass
 
     # -- post flow ---------------------------------------------------------
+    def receive_share(self, path: str, activity: str) -> bool:
+        dest = SHARE_ACTIVITIES.get(activity or "com.instagram.share.handleractivity.ShareHandlerActivity")
+        if dest is None:
+            return False
+        self.running = True
+        self.reset()
+        self.start_draft("share")
+        if dest == "story":
+            self.goto("story_editor", media=[path])
+        elif dest == "reel":
+            self.goto("reel_editor", media=[path])
+        else:
+            self.fields["caption"] = ""
+            self.goto("composer", media=[path], dest="post")
+        return True
+
     def on_create(self, _: str) -> None:
+        self.start_draft("app")
         self.goto("new_post", selected=[], multi=False, dest="post")
 
     def on_multi(self, _: str) -> None:
@@ -160,34 +183,34 @@ class Instagram(App):
             if dest == "story":
                 self.goto("story_editor", media=media)
             elif dest == "reel":
-                self.goto("reel_editor", media=media, sound=None)
+                self.goto("reel_editor", media=media)
             else:
                 self.fields["caption"] = ""
-                self.goto("composer", media=media, dest="post", sound=None)
+                self.goto("composer", media=media, dest="post")
         elif self.screen == "reel_editor":
             self.fields["caption"] = ""
-            self.goto("composer", media=params["media"], dest="reel", sound=params.get("sound"))
+            self.goto("composer", media=params["media"], dest="reel")
 
     def on_audio(self, _: str) -> None:
         self.goto("audio")
 
     def on_pick_audio(self, index: str) -> None:
         self.stack.pop()
-        self.frame.params["sound"] = AUDIO[int(index)]
+        self.draft["sound"] = AUDIO[int(index)]
 
     def on_share(self, _: str) -> None:
         params = self.frame.params
-        self.record_post(params["media"], self.fields.get("caption", ""), params["dest"], params.get("sound"))
+        self.record_post(params["media"], self.fields.get("caption", ""), params["dest"])
         self.fields["caption"] = ""
         self.reset("feed")
 
     def on_share_story(self, _: str) -> None:
-        self.record_post(self.frame.params["media"], "", "story", None)
+        self.record_post(self.frame.params["media"], "", "story")
         self.reset("feed")
 
     # -- rendering -----------------------------------------------------------
     def screen_names(self) -> list[str]:
-        return ["feed", "explore", "profile", "own_profile", "new_post", "reel_editor", "audio",
+        return ["feed", "explore", "profile", "own_profile", "new_post", "reel_editor", "audio", "volume",
                 "composer", "story_editor"]
 
     def render(self) -> list[Node]:
@@ -410,21 +433,34 @@ class Instagram(App):
     def _screen_reel_editor(self) -> list[Node]:
         # ig410_en_reel_editor.xml: preview, tool row with "Audio", Next with content-desc "Next"
         # on :id/clips_right_action_button.
-        sound = self.frame.params.get("sound")
+        # The "Volume" tool is hand-written (no dump shows Instagram's mixer).
+        sound = self.draft.get("sound")
         return [N("ImageView", (0, 0, SCREEN_W, 2000)),
                 N("ImageView", (21, 148, 131, 253), desc=self.t("back"), action="close:"),
                 N("LinearLayout", (40, 2040, 300, 2180),
                   N("TextView", (40, 2120, 300, 2180), text=sound or self.t("audio")),
                   desc=self.t("add_audio"), action="audio:"),
+                N("LinearLayout", (320, 2040, 560, 2180),
+                  N("TextView", (320, 2120, 560, 2180), text=self.t("volume")),
+                  desc=self.t("volume"), action="volume:"),
                 N("FrameLayout", (760, 2040, 1060, 2180),
                   N("TextView", (780, 2060, 1040, 2160), text=self.t("next")),
                   desc=self.t("next"), rid=P + "clips_right_action_button", action="next:")]
 
     def _screen_audio(self) -> list[Node]:
-        # Audio browser (hand-written): one clickable row per track.
-        return [N("LinearLayout", (0, 600 + i * 170, SCREEN_W, 770 + i * 170),
-                  N("TextView", (200, 640 + i * 170, 1000, 720 + i * 170), text=name), action=f"pick_audio:{i}")
-                for i, name in enumerate(AUDIO)]
+        # Audio browser (hand-written): a search field, then one clickable row per track whose
+        # content-desc is the track's name (as Instagram's account-switcher rows carry theirs).
+        return [N("EditText", (40, STATUS_H + 20, 1040, STATUS_H + 120), text=self.t("search_music"),
+                  hint=self.t("search_music"), focusable=True),
+                *[N("LinearLayout", (0, 600 + i * 170, SCREEN_W, 770 + i * 170),
+                    N("TextView", (200, 640 + i * 170, 1000, 720 + i * 170), text=name), desc=name,
+                    action=f"pick_audio:{i}")
+                  for i, name in enumerate(AUDIO)]]
+
+    def _screen_volume(self) -> list[Node]:
+        # Hand-written (no real dump): the reel editor's volume sheet.
+        return self.volume_sheet(self.t("volume"), {"original": self.t("camera_audio"), "added": self.t("music")},
+                                 self.t("done"))
 
     def _screen_composer(self) -> list[Node]:
         # taktik-bot content_creation selectors (410): caption EditText :id/caption_input_text_view

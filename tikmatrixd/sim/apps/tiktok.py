@@ -37,6 +37,9 @@ T = {
         "Allow TikTok to access photos and videos on this device?", "allow": "Allow", "deny": "Don\u2019t allow",
         "sounds": "Sounds", "original_sound": "Original sound", "cancel": "Cancel",
         "blocked_title": "You're tapping too fast",
+        "volume": "Volume", "added_sound": "Added sound", "done": "Done", "add_link": "Add link",
+        "product": "Product", "showcase": "Your showcase", "add": "Add", "sounds_tab": "Sounds",
+        "create_with_sound": "Create a post with this sound", "sound_prefix": "Sound: ", "by": "by",
     },
     "fr": {
         "home": "Accueil", "friends": "Amis", "create": "Créer", "inbox": "Boîte de réception",
@@ -54,9 +57,23 @@ T = {
         "perm_text": "Autoriser TikTok à accéder aux photos et vidéos de cet appareil ?",
         "allow": "Autoriser", "deny": "Ne pas autoriser", "sounds": "Sons", "original_sound": "Son original",
         "cancel": "Annuler", "blocked_title": "Tu vas trop vite",
+        "volume": "Volume", "added_sound": "Son ajouté", "done": "Terminé", "add_link": "Ajouter un lien",
+        "product": "Produit", "showcase": "Ta vitrine", "add": "Ajouter", "sounds_tab": "Sons",
+        "create_with_sound": "Créer une publication avec ce son", "sound_prefix": "Son : ", "by": "par",
     },
 }
-SOUNDS = ("Original sound - trending", "Aesthetic - Tollan Kim", "Monkeys Spinning Monkeys")
+SOUNDS = (("Original sound", "trending"), ("Aesthetic", "Tollan Kim"), ("Monkeys Spinning Monkeys", "Kevin MacLeod"))
+#: TikTok's share target for ACTION_SEND (the "TikTok" entry of Android's share sheet).
+SHARE_ACTIVITY = "com.ss.android.ugc.aweme.share.SystemShareActivity"
+
+
+def sound_label(index: int) -> str:
+    title, artist = SOUNDS[index]
+    return f"{title} - {artist}"
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
 FULL = (0, 0, SCREEN_W, SCREEN_H)
 
 
@@ -127,7 +144,23 @@ class TikTok(App):
         self.back()
 
     # -- post flow ---------------------------------------------------------
+    # Three ways in: Create (the in-app button), a share (SEND intent) straight into
+    # the editor, or "Create a post with this sound" from a search's Sounds tab.
+    def receive_share(self, path: str, activity: str) -> bool:
+        if activity not in ("", SHARE_ACTIVITY):
+            return False
+        self.running = True
+        self.reset()
+        self.start_draft("share")
+        self.goto("editor", media=[path])
+        return True
+
     def on_create(self, _: str) -> None:
+        self.start_draft("app")
+        self.goto("camera")
+
+    def on_use_sound(self, index: str) -> None:
+        self.start_draft("sound", sound=sound_label(int(index)))
         self.goto("camera")
 
     def on_upload(self, _: str) -> None:
@@ -147,22 +180,40 @@ class TikTok(App):
 
     def on_next(self, _: str) -> None:
         if self.screen == "gallery" and self.frame.params.get("selected"):
-            self.goto("editor", media=list(self.frame.params["selected"]), sound=None)
+            self.goto("editor", media=list(self.frame.params["selected"]))
         elif self.screen == "editor":
             self.fields["caption"] = ""
-            self.goto("compose", media=self.frame.params["media"], sound=self.frame.params.get("sound"))
+            self.goto("compose", media=self.frame.params["media"])
 
     def on_add_sound(self, _: str) -> None:
         self.goto("sounds")
 
     def on_sound(self, index: str) -> None:
-        sound = SOUNDS[int(index)]
         self.stack.pop()
-        self.frame.params["sound"] = sound
+        self.draft["sound"] = sound_label(int(index))
+
+    def on_add_link(self, _: str) -> None:
+        self.goto("add_link")
+
+    def on_link_product(self, _: str) -> None:
+        self.replace("products")
+
+    def on_add_product(self, index: str) -> None:
+        self.stack.pop()
+        self.draft["product"] = self.showcase()[int(index)]
+
+    def showcase(self) -> list[str]:
+        """The current account's TikTok Shop products; empty when it cannot link any."""
+        return self.accounts.shop.get(self.accounts.current, [])
+
+    def sound_results(self, q: str) -> list[int]:
+        """The Sounds tab: sounds whose name has every word searched first, then the rest."""
+        wanted = _words(q)
+        matching = [i for i in range(len(SOUNDS)) if wanted <= _words(sound_label(i))]
+        return matching + [i for i in range(len(SOUNDS)) if i not in matching]
 
     def on_post(self, _: str) -> None:
-        params = self.frame.params
-        self.record_post(params["media"], self.fields.get("caption", ""), "post", params.get("sound"))
+        self.record_post(self.frame.params["media"], self.fields.get("caption", ""), "post")
         self.fields["caption"] = ""
         self.reset("feed")
 
@@ -182,7 +233,7 @@ class TikTok(App):
 
     def screen_names(self) -> list[str]:
         return ["feed", "search", "search_results", "profile", "own_profile", "switcher", "camera",
-                "gallery", "editor", "sounds", "compose"]
+                "gallery", "editor", "sounds", "volume", "compose", "add_link", "products"]
 
     def _bottom_nav(self, selected: str) -> Node:
         # tt4703_fr_home.xml / tt4693_en_for_you_video.xml: five tabs, content-desc per language;
@@ -260,7 +311,10 @@ class TikTok(App):
         tabs = N("HorizontalScrollView", (0, 262, SCREEN_W, 373),
                  *[N("TextView", (i * 270, 272, (i + 1) * 270, 363), text=self.t(k), selected=tab == k2,
                      action=f"results_tab:{k2}")
-                   for i, (k, k2) in enumerate([("top", "top"), ("users", "users"), ("videos_tab", "videos")])])
+                   for i, (k, k2) in enumerate([("top", "top"), ("users", "users"), ("videos_tab", "videos"),
+                                                ("sounds_tab", "sounds")])])
+        if tab == "sounds":
+            return [header, tabs, self._sound_rows(q)]
         users = [q.lstrip("@")] + [f"{q.lstrip('@')}{suffix}" for suffix in ("_official", ".fan", "_tv")]
         rows = []
         top = 394
@@ -287,6 +341,20 @@ class TikTok(App):
                           action=f"user:{user}"))
         return [header, tabs, N("androidx.recyclerview.widget.RecyclerView", (0, 373, SCREEN_W, NAV_TOP),
                                  *rows, scrollable=True)]
+
+    def _sound_rows(self, q: str) -> Node:
+        # taktik-bot surfaces/video/sound.py (measured on 46.6.3, fr): the Sounds tab's rows carry
+        # no readable title, only a "Créer une publication avec ce son" / "Create a post with this
+        # sound" button each. Row layout hand-written.
+        rows = []
+        for n, i in enumerate(self.sound_results(q)):
+            b = 394 + n * 220
+            rows.append(N("FrameLayout", (0, b, SCREEN_W, b + 220),
+                          N("ImageView", (42, b + 20, 222, b + 200)),
+                          N("Button", (860, b + 60, 1038, b + 160), desc=self.t("create_with_sound"),
+                            action=f"use_sound:{i}"),
+                          action="noop:"))
+        return N("androidx.recyclerview.widget.RecyclerView", (0, 373, SCREEN_W, NAV_TOP), *rows, scrollable=True)
 
     def _profile_header(self, user: str, own: bool) -> list[Node]:
         # tt4703_fr_profile_followed.xml (47.0.3, fr): display-name Button, "@user" Button :id/t3y,
@@ -378,9 +446,11 @@ class TikTok(App):
         # tt4703_fr_publish_camera.xml / tt4314_fr_publish_camera.xml: camera with "Ajouter un son"
         # at the top and the gallery entry "Importer"/"Upload" next to the shutter (taktik-bot
         # media_picker selectors: ymg/ce9/cl2 depending on the release; ids omitted here).
+        # With a sound chosen on its page, the top pill shows that sound's name.
         return [N("FrameLayout", FULL,
                   N("ImageView", (21, 148, 131, 253), desc=self.t("close"), action="close:"),
-                  N("TextView", (380, 150, 700, 240), text=self.t("add_sound"), action="noop:"),
+                  N("TextView", (380, 150, 700, 240), text=self.draft.get("sound") or self.t("add_sound"),
+                    action="noop:"),
                   N("FrameLayout", (780, 1980, 960, 2160),
                     N("ImageView", (800, 1990, 940, 2110), desc=self.t("upload")),
                     N("TextView", (790, 2110, 950, 2160), text=self.t("upload")),
@@ -415,22 +485,56 @@ class TikTok(App):
     def _screen_editor(self) -> list[Node]:
         # tt4703_fr_publish_editor_sound.xml / _editor_no_sound.xml: preview, "Ajouter un son" (or
         # the chosen sound's name) at the top, right-side tools, "Suivant"/"Next" at the bottom.
-        sound = self.frame.params.get("sound")
+        # The "Volume" tool is hand-written (no dump shows TikTok's volume sheet).
+        sound = self.draft.get("sound")
         return [N("FrameLayout", FULL,
                   N("ImageView", (21, 148, 131, 253), desc=self.t("back"), action="close:"),
                   N("LinearLayout", (330, 150, 750, 240),
                     N("TextView", (380, 160, 740, 230), text=sound or self.t("add_sound")),
                     desc=self.t("add_sound"), action="add_sound:"),
+                  N("LinearLayout", (940, 600, 1060, 740),
+                    N("TextView", (940, 700, 1060, 740), text=self.t("volume")),
+                    desc=self.t("volume"), action="volume:"),
                   N("Button", (700, 2150, 1050, 2280), text=self.t("next"), action="next:"))]
 
     def _screen_sounds(self) -> list[Node]:
-        # Sound sheet opened from the editor (structure hand-written; texts of the sheet title per
-        # language). Each row is a clickable sound name.
-        rows = [N("LinearLayout", (0, 1200 + i * 160, SCREEN_W, 1360 + i * 160),
-                  N("TextView", (200, 1240 + i * 160, 1000, 1320 + i * 160), text=name), action=f"sound:{i}")
-                for i, name in enumerate(SOUNDS)]
+        # Sound sheet opened from the editor (hand-written). Each row is clickable; its
+        # content-desc follows the video screen's measured sound row (:id/pgx, "Son : Umbrella
+        # par Rihanna" on 46.6.3) and its TextView shows "title - artist".
+        rows = []
+        for i, (title, artist) in enumerate(SOUNDS):
+            y = 1200 + i * 160
+            rows.append(N("LinearLayout", (0, y, SCREEN_W, y + 160),
+                          N("TextView", (200, y + 40, 1000, y + 120), text=sound_label(i)),
+                          desc=f"{self.t('sound_prefix')}{title} {self.t('by')} {artist}", action=f"sound:{i}"))
         return [N("FrameLayout", (0, 1000, SCREEN_W, NAV_TOP),
                   N("TextView", (400, 1050, 700, 1130), text=self.t("sounds")), *rows, desc="Bottom sheet")]
+
+    def _screen_volume(self) -> list[Node]:
+        # Hand-written (no real dump): the editor's volume sheet, one slider per track.
+        return self.volume_sheet(self.t("volume"), {"original": self.t("original_sound"),
+                                                    "added": self.t("added_sound")}, self.t("done"))
+
+    def _screen_add_link(self) -> list[Node]:
+        # Hand-written (no real dump): the post screen's "Add link" sheet; "Product" links a
+        # TikTok Shop showcase item.
+        return [N("FrameLayout", (0, 1500, SCREEN_W, SCREEN_H),
+                  N("TextView", (60, 1540, 700, 1620), text=self.t("add_link")),
+                  N("LinearLayout", (0, 1660, SCREEN_W, 1800),
+                    N("TextView", (60, 1700, 1000, 1770), text=self.t("product")), action="link_product:"),
+                  desc="Bottom sheet")]
+
+    def _screen_products(self) -> list[Node]:
+        # Hand-written (no real dump): the account's showcase, a title and an "Add" button per product.
+        rows = []
+        for i, name in enumerate(self.showcase()):
+            y = 400 + i * 200
+            rows.append(N("LinearLayout", (0, y, SCREEN_W, y + 200),
+                          N("TextView", (60, y + 40, 760, y + 120), text=name),
+                          N("Button", (800, y + 50, 1020, y + 150), text=self.t("add"),
+                            action=f"add_product:{i}")))
+        return [N("ImageView", (21, 148, 131, 253), desc=self.t("back"), action="close:"),
+                N("TextView", (200, 160, 880, 240), text=self.t("showcase")), *rows]
 
     def _screen_compose(self) -> list[Node]:
         # tt4703_fr_publish_post_screen.xml / tt4314_publish_post_screen.xml: caption EditText
@@ -442,8 +546,19 @@ class TikTok(App):
                   hint=self.t("caption_hint"), rid=P + "g19", focused=self.focus == "caption",
                   action="focus:caption"),
                 N("ImageView", (800, 300, 1038, 620), desc="cover"),
+                *self._link_row(),
                 N("Button", (42, 2150, 520, 2280), text=self.t("drafts"), action="noop:"),
                 N("Button", (560, 2150, 1038, 2280), text=self.t("post"), rid=P + "qrb", action="post:")]
+
+    def _link_row(self) -> list[Node]:
+        # Hand-written: "Add link" shows only for accounts that can link products; once one is
+        # added the row shows its name.
+        if not self.showcase():
+            return []
+        product = self.draft.get("product")
+        return [N("LinearLayout", (42, 760, 1038, 880),
+                  N("TextView", (100, 790, 1000, 850), text=product or self.t("add_link")),
+                  desc=self.t("add_link"), action="add_link:")]
 
     def _dialog(self, kind: str) -> Node:
         # tt4314_fr_update_prompt.xml (update offer) and taktik-bot popup selectors
