@@ -144,3 +144,18 @@ async def test_instagram_use_sound_names_the_reels_audio_and_refuses_a_story(pho
     [published] = phone.state.posts
     assert (published.placement, published.sound) == ("reel", "Lo-fi beats")
     assert len(phone.state.pushed) == 1 and pushed_left(phone) == []  # only the reel's file was pushed
+
+
+@pytest.mark.parametrize("platform", ["tiktok", "instagram"])
+@pytest.mark.parametrize("post_way", ["share", "addButton"])
+async def test_posts_get_through_dialogs_and_flaky_dumps(phones, media_root, platform, post_way):
+    farm, client = await phones(1, platform=platform, real_scripts=True)
+    phone = farm[0]
+    phone.faults.popup_rate = 0.5
+    phone.faults.idle_error_rate = 0.25
+    done = await post(client, phone.serial, material_list=[str(media_root / "a.mp4")], captions="through it all",
+                      post_way=post_way, add_sound="1")
+    assert done["status_text"] == "completed", done["error"]
+    [published] = phone.state.posts
+    assert published.caption == "through it all" and published.sound is not None
+    assert [m["sha256"] for m in published.media] == [sha256(media_root / "a.mp4")]

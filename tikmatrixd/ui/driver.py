@@ -94,13 +94,14 @@ class Ui:
                 node = notice.find(nodes)
                 if node is not None:
                     raise ScriptFailure("action_blocked", f"the app says: {node.text}")
+            # A dialog first: it may cover the element looked for, which can still be in the dump.
+            if dialogs < DIALOG_ROUNDS and await self._dismiss_dialog(nodes):
+                dialogs += 1
+                continue
             for selector in selectors:
                 node = selector.find(nodes)
                 if node is not None:
                     return selector, node
-            if dialogs < DIALOG_ROUNDS and await self._dismiss_dialog(nodes):
-                dialogs += 1
-                continue
             if time.monotonic() >= deadline:
                 names = "|".join(s.name for s in selectors)
                 raise ScriptFailure(f"selector_not_found:{names}",

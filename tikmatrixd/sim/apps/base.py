@@ -242,7 +242,7 @@ class App:
 def permission_window(text: str, allow: str, deny: str) -> Node:
     """Android 12 runtime-permission dialog (taktik-bot android12_fr_permission_camera.xml)."""
     pkg = "com.google.android.permissioncontroller"
-    return N("FrameLayout", (0, 0, SCREEN_W, SCREEN_H),
+    return N("FrameLayout", (0, 0, SCREEN_W, SCREEN_H),  # modal: taps outside its buttons do nothing
              N("LinearLayout", (66, 1002, 1014, 1640),
                N("TextView", (132, 1100, 948, 1300), text=text,
                  rid=f"{pkg}:id/permission_message", package=pkg),
@@ -251,4 +251,4 @@ def permission_window(text: str, allow: str, deny: str) -> Node:
                N("Button", (66, 1510, 1014, 1630), text=deny, action="dialog:deny",
                  rid=f"{pkg}:id/permission_deny_button", package=pkg),
                rid=f"{pkg}:id/grant_dialog", package=pkg),
-             package=pkg)
+             package=pkg, action="modal:")

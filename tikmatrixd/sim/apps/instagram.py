@@ -488,20 +488,20 @@ class Instagram(App):
         # selectors ("Not Now"/"Pas maintenant" Buttons).
         if kind == "blocked":
             # Hand-written (no real dump): Instagram's action-block notice ("Try Again Later").
-            return N("FrameLayout", FULL,
+            return N("FrameLayout", FULL,  # modal: taps outside its buttons do nothing
                      N("LinearLayout", (80, 800, 1000, 1600),
                        N("TextView", (120, 860, 960, 1000), text=self.t("blocked_title"),
                          rid=P + "igds_headline_headline"),
                        N("Button", (120, 1440, 960, 1560), text="OK", rid=P + "primary_button", action="dialog:")),
-                     rid=P + "dialog_root_view")
+                     rid=P + "dialog_root_view", action="modal:")
         if kind == "update":
             title, primary = self.t("update_title"), self.t("update")
         else:
             title, primary = self.t("notif_title"), self.t("turn_on")
-        return N("FrameLayout", FULL,
+        return N("FrameLayout", FULL,  # modal: taps outside its buttons do nothing
                  N("LinearLayout", (80, 800, 1000, 1600),
                    N("TextView", (120, 860, 960, 1000), text=title, rid=P + "igds_headline_headline"),
                    N("Button", (120, 1300, 960, 1420), text=primary, rid=P + "primary_button", action="dialog:"),
                    N("Button", (120, 1440, 960, 1560), text=self.t("not_now"), rid=P + "secondary_button",
                      action="dialog:"),
-                   rid=P + "dialog_root_view"))
+                   rid=P + "dialog_root_view"), action="modal:")

@@ -565,14 +565,14 @@ class TikTok(App):
         # ("Pas maintenant"/"Not now" Buttons) for the "not now" prompts.
         if kind == "blocked":
             # Hand-written (no real dump): TikTok's rate-limit notice with an OK button.
-            return N("FrameLayout", FULL,
+            return N("FrameLayout", FULL,  # modal: taps outside its buttons do nothing
                      N("LinearLayout", (80, 900, 1000, 1560),
                        N("TextView", (120, 960, 960, 1160), text=self.t("blocked_title")),
-                       N("Button", (120, 1400, 960, 1520), text="OK", action="dialog:")))
+                       N("Button", (120, 1400, 960, 1520), text="OK", action="dialog:")), action="modal:")
         title = self.t("update_title") if kind == "update" else self.t("contacts_title")
         buttons = [N("Button", (120, 1400, 960, 1520), text=self.t("not_now"), action="dialog:")]
         if kind == "update":
             buttons.insert(0, N("Button", (120, 1260, 960, 1380), text=self.t("update"), action="dialog:"))
-        return N("FrameLayout", FULL,
+        return N("FrameLayout", FULL,  # modal: taps outside its buttons do nothing
                  N("LinearLayout", (80, 900, 1000, 1560),
-                   N("TextView", (120, 960, 960, 1160), text=title), *buttons))
+                   N("TextView", (120, 960, 960, 1160), text=title), *buttons), action="modal:")
