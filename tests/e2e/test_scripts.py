@@ -52,6 +52,29 @@ async def test_follow_via_search(phones, platform):
     assert follows(farm[0], platform) == ["night.owl"]
 
 
+@pytest.mark.parametrize("platform", ["tiktok", "instagram"])
+async def test_search_scrolls_to_a_user_listed_below_the_fold(phones, platform):
+    farm, client = await phones(1, platform=platform, real_scripts=True)
+    phone = farm[0]
+    lookalikes = [f"night.owl{i}" for i in range(1, 15)]
+    phone.state.search_ranking["night.owl"] = [*lookalikes[:12], "night.owl", *lookalikes[12:]]
+    phone.state.search_ranking["no.such.owl"] = lookalikes
+
+    def swipes():
+        return len([r for r in phone.state.commands if r.command.startswith("input swipe")])
+
+    [found] = await finished(client, await create(client, [phone.serial], ["night.owl"],
+                                                  config={"access_method": "search"}))
+    assert (found["status_text"], found["result"]["outcome"]) == ("completed", "followed"), found["error"]
+    assert follows(phone, platform) == ["night.owl"]  # the right row, not a look-alike above it
+    assert swipes() == 1
+    [missing] = await finished(client, await create(client, [phone.serial], ["no.such.owl"],
+                                                    config={"access_method": "search"}), timeout=60)
+    assert missing["status_text"] == "failed" and swipes() == 1 + 4
+    assert missing["error"]["reason"].startswith("selector_not_found:")
+    assert "after 4 swipes" in missing["error"]["message"]
+
+
 async def test_already_following_succeeds_without_a_tap(phones):
     farm, client = await phones(1, real_scripts=True)
     phone = farm[0]

@@ -77,3 +77,19 @@ def test_pack_errors_name_the_file_and_key(tmp_path):
     bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n[feed]\nsearch = [{ text = "(", regex = true }]\n')
     with pytest.raises(PackError, match="feed.search: bad regex"):
         load_pack(str(bad))
+
+
+def test_short_ids_match_in_a_clone_apps_package_full_ids_only_in_their_own():
+    from tikmatrixd.ui.hierarchy import Node
+
+    def node(resource_id):
+        return Node(resource_id=resource_id, text="", content_desc="", class_name="android.widget.ImageView",
+                    package=resource_id.split(":")[0], bounds=(0, 0, 10, 10), clickable=True, selected=False,
+                    checked=False)
+
+    tiktok = load_packs()["tiktok"]
+    assert tiktok["feed.search"].find([node("com.ss.android.ugc.trill:id/irz")]) is not None
+    assert tiktok["feed.search"].find([node("com.ss.android.ugc.trill:id/xirz")]) is None
+    allow = tiktok["dialogs.permission_allow"]
+    assert allow.find([node("com.google.android.permissioncontroller:id/permission_allow_button")]) is not None
+    assert allow.find([node("com.evil.overlay:id/permission_allow_button")]) is None

@@ -264,7 +264,9 @@ class SimDevice:
             app.tap(node, x)
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
-        pass  # feeds are endless in the simulation: a swipe changes nothing a script checks
+        app = self.foreground_app()
+        if app is not None:
+            app.scroll(y1 - y2)
 
     def key(self, code: int) -> None:
         app = self.foreground_app()

@@ -127,9 +127,10 @@ class Ui:
             try:
                 _, node = await self.wait_for(selector, timeout=self.timeout / 4 if attempt == 0 else 0.001)
                 return node
-            except ScriptFailure:
+            except ScriptFailure as failure:
                 if attempt == swipes:
-                    raise
+                    raise ScriptFailure(failure.reason, f"{selector.name} not found, after {swipes} swipes",
+                                        acted=failure.acted) from None
             bottom = max((n.bounds[3] for n in await self.nodes()), default=2400)
             await self.adb.shell(["input", "swipe", "540", str(bottom * 7 // 10), "540", str(bottom * 3 // 10), "300"])
             self.changed()

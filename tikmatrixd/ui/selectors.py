@@ -11,7 +11,8 @@ are selector names and whose values are lists of alternatives::
     ]
 
 An alternative matches a node when every attribute it gives matches
-(``id`` = resource-id, short ids get the app's package prefixed; ``text``,
+(``id`` = resource-id: a short id matches it in any package, so a pack serves
+the app's clones too, e.g. ``com.ss.android.ugc.trill``; ``text``,
 ``desc`` = content-desc, ``class``); ``regex = true`` makes text and desc
 full-match regular expressions. ``{user}`` in text or desc is filled in at
 run time (regex-escaped in regex alternatives).
@@ -46,8 +47,12 @@ class Match:
     regex: bool = False
 
     def matches(self, node: Node) -> bool:
-        if self.resource_id is not None and node.resource_id != self.resource_id:
-            return False
+        if self.resource_id is not None:
+            if self.resource_id.startswith(":id/"):  # a short id, in whichever package
+                if not node.resource_id.endswith(self.resource_id):
+                    return False
+            elif node.resource_id != self.resource_id:
+                return False
         if self.class_name is not None and node.class_name != self.class_name:
             return False
         for wanted, value in ((self.text, node.text), (self.content_desc, node.content_desc)):
@@ -123,12 +128,12 @@ def load_pack(path: str) -> Pack:
             if not isinstance(alternatives, list) or not alternatives:
                 raise PackError(f"{where}: expected a non-empty list of alternatives")
             selectors[f"{screen}.{name}"] = Selector(
-                f"{screen}.{name}", tuple(_match(alt, package, where) for alt in alternatives))
+                f"{screen}.{name}", tuple(_match(alt, where) for alt in alternatives))
     return Pack(app=meta["app"], package=package, versions=meta["versions"],
                 languages=tuple(meta.get("languages", ())), selectors=selectors, path=path)
 
 
-def _match(raw: Any, package: str, where: str) -> Match:
+def _match(raw: Any, where: str) -> Match:
     if not isinstance(raw, dict):
         raise PackError(f"{where}: each alternative is a table like {{ id = \"...\" }}")
     unknown = set(raw) - {*_ATTRIBUTES, "regex"}
@@ -136,7 +141,7 @@ def _match(raw: Any, package: str, where: str) -> Match:
         raise PackError(f"{where}: use id, text, desc, class (and regex); got {sorted(raw)}")
     values = {_ATTRIBUTES[key]: value for key, value in raw.items() if key in _ATTRIBUTES}
     if "resource_id" in values and ":" not in values["resource_id"]:
-        values["resource_id"] = f"{package}:id/{values['resource_id']}"
+        values["resource_id"] = f":id/{values['resource_id']}"
     if raw.get("regex"):
         for key in ("text", "content_desc"):
             if key in values:

@@ -160,6 +160,22 @@ class App:
     def changed(self, field_name: str) -> None:
         pass
 
+    def scroll(self, pixels: int) -> None:
+        """A swipe up by ``pixels`` (down when negative) moves the screen's list; feeds are endless."""
+        params = self.frame.params
+        params["scroll_px"] = max(0, params.get("scroll_px", 0) + pixels)
+
+    def rows_in_view(self, count: int, top: int, row_height: int, bottom: int) -> list[tuple[int, int]]:
+        """(index, y) of the list's rows wholly on screen once scrolled: a RecyclerView dumps only those."""
+        scroll = min(self.frame.params.get("scroll_px", 0), max(0, count * row_height - (bottom - top)))
+        rows = [(i, top + i * row_height - scroll) for i in range(count)]
+        return [(i, y) for i, y in rows if y >= top and y + row_height <= bottom]
+
+    def search_users(self, q: str, lookalikes: list[str]) -> list[str]:
+        """The accounts a search for ``q`` lists: the phone's ranking for it, or ``q`` then look-alikes."""
+        base = q.strip().lstrip("@")
+        return self.dev.state.search_ranking.get(base.casefold()) or [base, *(base + s for s in lookalikes)]
+
     def submit(self, field_name: str) -> None:
         pass
 

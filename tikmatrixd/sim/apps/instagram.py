@@ -273,9 +273,9 @@ class Instagram(App):
                    action="focus:search")]
         rows = []
         if q.strip():
-            base = q.strip().lstrip("@")
-            for i, user in enumerate([base, f"{base}_official", f"{base}.fans"]):
-                y = 300 + i * 180
+            users = self.search_users(q, ["_official", ".fans"])
+            for i, y in self.rows_in_view(len(users), 300, 180, 2205):
+                user = users[i]
                 rows.append(N("LinearLayout", (0, y, SCREEN_W, y + 180),
                               N("ImageView", (44, y + 25, 174, y + 155)),
                               N("LinearLayout", (200, y + 30, 900, y + 150),

@@ -315,11 +315,11 @@ class TikTok(App):
                                                 ("sounds_tab", "sounds")])])
         if tab == "sounds":
             return [header, tabs, self._sound_rows(q)]
-        users = [q.lstrip("@")] + [f"{q.lstrip('@')}{suffix}" for suffix in ("_official", ".fan", "_tv")]
+        users = self.search_users(q, ["_official", ".fan", "_tv"])
+        users = users if tab == "users" else users[:1]
         rows = []
-        top = 394
-        for i, user in enumerate(users if tab == "users" else users[:1]):
-            b = top + i * 195
+        for i, b in self.rows_in_view(len(users), 394, 195, NAV_TOP):
+            user = users[i]
             followed = self.accounts.is_following(user)
             label = self.t("following_btn").strip() if followed else self.t("follow")
             rows.append(N("Button", (0, b, SCREEN_W, b + 195),
