@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from tikmatrixd.core import names
@@ -12,11 +14,18 @@ from tikmatrixd.runtime.dispatcher import LiveDevice
 
 
 def timestamp(value: float | None, tz: tzinfo | None) -> str | None:
-    """ISO 8601 with offset, in the configured zone (None: the host's)."""
+    """ISO 8601 with offset, to the second, in the configured zone (None: the host's)."""
     if value is None:
         return None
-    moment = datetime.fromtimestamp(value, tz) if tz else datetime.fromtimestamp(value).astimezone()
-    return moment.isoformat(timespec="seconds")
+    return _iso_seconds(math.floor(value), tz)
+
+
+@lru_cache(maxsize=16384)
+def _iso_seconds(seconds: int, tz: tzinfo | None) -> str:
+    # Cached: lists polled again and again show the same few thousand instants, and
+    # fromtimestamp + astimezone + isoformat was most of a task's rendering.
+    moment = datetime.fromtimestamp(seconds, tz) if tz else datetime.fromtimestamp(seconds).astimezone()
+    return moment.isoformat()
 
 
 def task(task: Task, tz: tzinfo | None) -> dict[str, Any]:
