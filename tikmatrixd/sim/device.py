@@ -300,7 +300,8 @@ class SimDevice:
     def _add_media(self, path: str) -> None:
         if path in self.storage.files and path not in self.state.media_store:
             self.state.media_store.append(path)
-            self.state.media_ids[path] = max(self.state.media_ids.values(), default=1000) + 1
+            self.state.media_ids[path] = self.state.next_media_id  # never reused, like an AUTOINCREMENT
+            self.state.next_media_id += 1
 
     def forget_media(self, path: str) -> None:
         p = normalize(path)

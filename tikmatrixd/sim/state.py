@@ -101,6 +101,7 @@ class DeviceState:
     posts: list[Post] = field(default_factory=list)
     media_store: list[str] = field(default_factory=list)  # scanned paths, newest last
     media_ids: dict[str, int] = field(default_factory=dict)  # path -> MediaStore _id
+    next_media_id: int = 1001
     #: What an app's account search lists for a query (casefolded), in order; by default the
     #: name itself first, then look-alikes.
     search_ranking: dict[str, list[str]] = field(default_factory=dict)

@@ -65,6 +65,7 @@ T = {
 SOUNDS = (("Original sound", "trending"), ("Aesthetic", "Tollan Kim"), ("Monkeys Spinning Monkeys", "Kevin MacLeod"))
 #: TikTok's share target for ACTION_SEND (the "TikTok" entry of Android's share sheet).
 SHARE_ACTIVITY = "com.ss.android.ugc.aweme.share.SystemShareActivity"
+FULL = (0, 0, SCREEN_W, SCREEN_H)
 
 
 def sound_label(index: int) -> str:
@@ -74,7 +75,6 @@ def sound_label(index: int) -> str:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
-FULL = (0, 0, SCREEN_W, SCREEN_H)
 
 
 def _count(seed: str, top: int) -> int:
