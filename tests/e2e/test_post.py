@@ -140,15 +140,20 @@ async def test_a_mixed_batch_on_tiktok_and_instagram_in_two_languages(adb_server
 
     ids = (await create("follow", {"target_users": ["nasa"]})
            + await create("unfollow", {"target_users": ["old.friend"]})
-           + await create("post", {"material_list": [str(media_root / "a.mp4")], "captions": "{Bonjour|Hello} 🌍"}))
-    tasks = await finished(client, ids, timeout=120)
+           + await create("post", {"material_list": [str(media_root / "a.mp4")], "captions": "{Bonjour|Hello} 🌍"})
+           + await create("post", {"material_list": [str(media_root / "b.mp4")], "post_way": "addButton",
+                                   "add_sound": "1", "origin_sound_volume": 30}))
+    tasks = await finished(client, ids, timeout=150)
     assert {t["status_text"] for t in tasks} == {"completed"}, [t["error"] for t in tasks]
     for phone in farm:
         accounts = phone.state.apps[packages[apps[phone.serial]]]
         assert accounts.follows[accounts.current] == ["nasa"]
-        [published] = phone.state.posts
-        assert published.app == packages[apps[phone.serial]] and published.caption in ("Bonjour 🌍", "Hello 🌍")
-        assert [m["sha256"] for m in published.media] == [sha256(media_root / "a.mp4")]
+        shared, added = phone.state.posts
+        assert shared.app == packages[apps[phone.serial]] and shared.caption in ("Bonjour 🌍", "Hello 🌍")
+        assert [m["sha256"] for m in shared.media] == [sha256(media_root / "a.mp4")]
+        assert (shared.via, shared.sound) == ("share", None)
+        assert [m["sha256"] for m in added.media] == [sha256(media_root / "b.mp4")]
+        assert added.via == "app" and added.sound and added.volumes == {"original": 30, "added": 50}
         assert pushed_left(phone) == [] and phone.state.foreground == "launcher"
 
 
