@@ -74,7 +74,11 @@ async def create_with_sound(ctx: RunContext, config: dict[str, Any]) -> str:
 
 
 async def set_volumes(ctx: RunContext, config: dict[str, Any], button: str) -> dict[str, int]:
-    """origin_sound_volume / add_sound_volume on the volume sheet's two sliders, read back."""
+    """origin_sound_volume / add_sound_volume on the volume sheet's two sliders.
+
+    Each slider is tapped at its value's fraction of its width, then read back
+    from its text where it shows one (else the value asked is reported, and logged).
+    """
     ui, pack = ctx.ui, ctx.pack
     wanted = {"original": config.get("origin_sound_volume", 50), "added": config.get("add_sound_volume", 50)}
     await ui.tap_on(pack[button])
@@ -89,6 +93,8 @@ async def set_volumes(ctx: RunContext, config: dict[str, Any], button: str) -> d
         if shown is not None and abs(shown - value) > VOLUME_TOLERANCE:
             raise ScriptFailure("volume_not_set", f"the {which} sound volume shows {shown}, not {value}",
                                 acted=False)
+        if shown is None:
+            ctx.log.info("volume slider shows no value; set but not checked", slider=which, volume=value)
         applied[which] = shown if shown is not None else value
     await ui.tap_on(pack["volume.done"])
     return applied
