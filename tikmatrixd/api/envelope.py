@@ -6,9 +6,10 @@ marshmallow errors and anything unexpected are mapped here, in one place.
 
 from __future__ import annotations
 
+import itertools
 import json
+import secrets
 import time
-import uuid
 from functools import partial
 from typing import Any
 
@@ -30,6 +31,9 @@ from tikmatrixd.fields import flatten_errors
 log = structlog.get_logger("tikmatrixd.api")
 dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 REQUEST_ID_HEADER = "X-Request-Id"
+# Request ids: random per process, then counted (os.urandom per request cost more than a GET's SQL).
+_REQUEST_PREFIX = secrets.token_hex(4)
+_request_numbers = itertools.count(1)
 
 
 def ok(data: Any) -> web.Response:
@@ -55,7 +59,7 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> TikmatrixError:
 
 @web.middleware
 async def envelope_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = uuid.uuid4().hex[:16]
+    request_id = f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
     code = 0
@@ -79,7 +83,10 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
         response.headers[REQUEST_ID_HEADER] = request_id
     seconds = time.perf_counter() - started
     request.app[keys.METRICS].observe_request(request, response.status, seconds)
-    log.info(
+    # Reads that succeed are logged at debug: clients poll tasks, and a line per poll would bury
+    # the lines that matter (changes and errors, at info).
+    quiet = request.method in ("GET", "HEAD") and response.status < 400
+    (log.debug if quiet else log.info)(
         "request", method=request.method, path=request.path, status=response.status, code=code,
         ms=round(seconds * 1000, 2),
     )
