@@ -15,7 +15,7 @@ async def start_app(ctx: RunContext) -> None:
     await ctx.adb.shell(["am", "force-stop", ctx.package])
     answer = await ctx.ui.shell(["monkey", "-p", ctx.package, "-c", "android.intent.category.LAUNCHER", "1"])
     if "No activities found" in answer or "monkey aborted" in answer.lower():
-        await _app_missing(ctx)
+        await require_installed(ctx)
 
 
 async def open_profile(ctx: RunContext, user: str) -> None:
@@ -23,7 +23,7 @@ async def open_profile(ctx: RunContext, user: str) -> None:
     url = PROFILE_URLS[ctx.platform].format(user)
     answer = await ctx.ui.shell(["am", "start", "-a", "android.intent.action.VIEW", "-d", url, "-p", ctx.package])
     if "Error" in answer:
-        await _app_missing(ctx)
+        await require_installed(ctx)
         raise ScriptFailure("intent_failed", answer.strip().splitlines()[-1], acted=False)
 
 
@@ -84,6 +84,7 @@ async def close_app(ctx: RunContext) -> None:
     await ctx.adb.shell(["am", "force-stop", ctx.package])
 
 
-async def _app_missing(ctx: RunContext) -> None:
+async def require_installed(ctx: RunContext) -> None:
+    """After an intent the app did not take: ``app_not_installed`` if that is why."""
     if not await ctx.adb.installed(ctx.package):
         raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)

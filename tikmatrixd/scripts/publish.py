@@ -102,9 +102,7 @@ class PostRunner:
                                      "--eu", "android.intent.extra.STREAM", item.uri,
                                      "-n", f"{ctx.package}/{activity}"])
         if "Error" in answer:
-            if not await ctx.adb.installed(ctx.package):
-                raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}",
-                                    acted=False)
+            await app.require_installed(ctx)
             raise ScriptFailure("share_failed", answer.strip().splitlines()[-1], acted=False)
 
     async def _pick(self, ctx: RunContext, thumbnail_selector: str, count: int) -> None:
