@@ -1,6 +1,7 @@
-"""What a failed task leaves for diagnosis: its last UI dump and a screenshot, as files.
+"""What a failed task leaves for diagnosis: its last UI dump, a screenshot, and what the
+selectors it tried matched on that dump, as files.
 
-``<root>/<task id>/dump.xml`` and ``screen.png``. Only these names exist, so
+``<root>/<task id>/dump.xml``, ``screen.png`` and ``selectors.txt``. Only these names exist, so
 a name from a URL can never reach another path. File I/O runs in a thread.
 """
 
@@ -11,7 +12,7 @@ import os
 import shutil
 from typing import Iterable
 
-NAMES = {"dump.xml": "application/xml", "screen.png": "image/png"}
+NAMES = {"dump.xml": "application/xml", "screen.png": "image/png", "selectors.txt": "text/plain; charset=utf-8"}
 
 
 class Artifacts:

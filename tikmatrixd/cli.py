@@ -1,4 +1,4 @@
-"""Command line: `tikmatrixd serve | sim | demo | import-accounts`."""
+"""Command line: `tikmatrixd serve | sim | demo | import-accounts | selectors | doctor`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     from tikmatrixd import import_accounts
 
     import_accounts.add_arguments(commands.add_parser("import-accounts", help="register accounts from CSV or TOML"))
+
+    from tikmatrixd import doctor
+
+    doctor.add_selectors_arguments(commands.add_parser("selectors", help="check selector packs on a saved dump"))
+    doctor.add_doctor_arguments(commands.add_parser("doctor", help="check a live phone's screen against the packs"))
     return parser
 
 

@@ -13,7 +13,6 @@ from sim_phone import Phone
 from tikmatrixd.sim.apps.base import Frame
 from tikmatrixd.sim.state import INSTAGRAM, TIKTOK
 
-TT_FOLLOW = {"en": "Follow", "fr": "Suivre"}
 IG_FOLLOW = {"en": "Follow", "fr": "Suivre"}
 
 
@@ -60,7 +59,10 @@ async def test_tiktok_follow_by_tap_via_view_intent(adb_server, farm_factory, la
     assert dev.state.foreground == TIKTOK and dev.apps[TIKTOK].frame.params["user"] == "some.creator"
     root = await phone.dump()
     assert phone.find(root, rid=f"{TIKTOK}:id/t3y", text="@some.creator") is not None
-    await phone.tap_on(text=TT_FOLLOW[lang], **{"class": "android.widget.Button"})
+    # Follow is a TextView in a clickable LinearLayout, as on real phones: a tap on it reaches the layout.
+    # On fr (47.0.3) the screen is the real dump of a profile that follows us: "Suivre en retour".
+    follow = {"en": "Follow", "fr": "Suivre en retour"}[lang]
+    await phone.tap_on(text=follow, rid=f"{TIKTOK}:id/fmp", clickable="false")
     accounts = dev.state.apps[TIKTOK]
     assert accounts.follows[accounts.current] == ["some.creator"]
     # unfollow through the following button
@@ -103,7 +105,7 @@ async def test_ime_broadcast_caption_is_byte_exact(adb_server, device, tmp_path)
     await phone.shell("am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/DCIM/Camera/v.mp4")
     await phone.shell("monkey -p com.zhiliaoapp.musically 1")
     await phone.tap_on(desc="Create")
-    await phone.tap_on(text="Upload")
+    await phone.tap_on(rid=f"{TIKTOK}:id/upload_hot_area")  # no label on a real phone
     await phone.tap_on(rid=f"{TIKTOK}:id/mub")
     await phone.tap_on(text="Next")
     await phone.tap_on(desc="Add sound")
@@ -132,7 +134,7 @@ async def test_instagram_carousel_post_and_reel_in_french(adb_server, farm_facto
         await asyncio.to_thread(d.sync.push, str(tmp_path / name), f"/sdcard/Pictures/{name}")
         await phone.shell(f"am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/Pictures/{name}")
     await phone.shell("monkey -p com.instagram.android 1")
-    await phone.tap_on(desc="Créer")
+    await phone.tap_on(rid=f"{INSTAGRAM}:id/action_bar_buttons_container_left")  # unlabelled "+" (real feed)
     await phone.tap_on(rid=f"{INSTAGRAM}:id/multi_select_slide_button_alt")
     root = await phone.dump()
     thumbs = [n for n in root.iter("node") if n.get("resource-id") == f"{INSTAGRAM}:id/gallery_grid_item_thumbnail"]
@@ -147,7 +149,7 @@ async def test_instagram_carousel_post_and_reel_in_french(adb_server, farm_facto
     assert [m["name"] for m in post.media] == ["b.jpg", "a.jpg"]
     assert post.caption == "Deux images ✨" and post.placement == "post"
     # a reel
-    await phone.tap_on(desc="Créer")
+    await phone.tap_on(rid=f"{INSTAGRAM}:id/action_bar_buttons_container_left")  # unlabelled "+" (real feed)
     await phone.tap_on(text="REEL")
     await phone.tap_on(rid=f"{INSTAGRAM}:id/gallery_grid_item_thumbnail")
     await phone.tap_on(text="Suivant")
@@ -166,7 +168,7 @@ async def test_account_switchers(adb_server, device):
     ig = device.state.apps[INSTAGRAM]
     await phone.shell("monkey -p com.instagram.android 1")
     await phone.tap_on(rid=f"{INSTAGRAM}:id/profile_tab")
-    await phone.tap_on(rid=f"{INSTAGRAM}:id/action_bar_large_title_auto_size")
+    await phone.tap_on(rid=f"{INSTAGRAM}:id/action_bar_title")  # the real 410 own profile's title
     root = await phone.dump()
     assert phone.find(root, desc="Add Instagram account") is not None
     await phone.tap_on(desc=ig.accounts[2])

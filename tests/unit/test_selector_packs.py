@@ -1,8 +1,10 @@
-"""Every selector of the shipped packs matches the simulator's screens, in English and French.
+"""The simulator has a screen for every selector of the shipped packs, in English and French.
 
-The screens come from the simulator's own renderer (the XML `uiautomator dump`
-returns), in every state the scripts meet: each screen, with each dialog,
-followed and not, uploading and done.
+This proves the simulator can exercise every selector, not that the selectors
+work on phones: that is tests/real, against real dumps. The screens come from
+the simulator's own renderer (the XML `uiautomator dump` returns), in every
+state the scripts meet: each screen, with each dialog, followed and not,
+uploading and done, with and without a sound chosen.
 """
 
 from __future__ import annotations
@@ -52,10 +54,12 @@ def every_screen(package: str, language: str) -> list[str]:
                 frames.append(("search_results", SOUND_SEARCH))
             for screen, params in frames:
                 for dialog in (None, "not_now", "update", "permission", "unfollow_sheet:someone",
-                               "switcher", "blocked"):
-                    app.stack = [Frame("own_profile"), Frame(screen, dict(params))]
-                    app.dialog = dialog
-                    dumps.append(to_xml(device.windows()))
+                               "switcher", "blocked", "info"):
+                    for draft in ({}, {"sound": "Aesthetic - Tollan Kim"}):
+                        app.stack = [Frame("own_profile"), Frame(screen, dict(params))]
+                        app.dialog = dialog
+                        app.draft = dict(draft)
+                        dumps.append(to_xml(device.windows()))
     return dumps
 
 

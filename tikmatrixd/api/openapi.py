@@ -73,6 +73,10 @@ def _operations() -> dict[Callable[..., Any], Operation]:
         license.license_check: Operation("The configured plan", data=shapes.LicenseSchema),
         devices.list_devices: Operation("Every known device", data=shapes.DeviceListSchema),
         devices.get_device: Operation("One device", data=shapes.DeviceSchema),
+        devices.screen: Operation("The phone's screen now, a PNG (refused while a task runs on it unless "
+                                  "force=1)", query=devices.LookQuery, media=("image/png",)),
+        devices.dump: Operation("The phone's screen now, its uiautomator dump (refused while a task runs on "
+                                "it unless force=1)", query=devices.LookQuery, media=("application/xml",)),
         accounts.list_accounts: Operation("List accounts", query=accounts.AccountQuery,
                                           data=shapes.AccountPageSchema),
         accounts.create_account: Operation("Register an account", body="AccountCreate",

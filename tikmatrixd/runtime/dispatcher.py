@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
+from tikmatrixd.core.errors import InvalidParameters
+
 
 @dataclass(frozen=True)
 class LiveDevice:
@@ -26,6 +28,12 @@ class Dispatcher(Protocol):
     def live(self, serial: str) -> LiveDevice:
         """Whether the device has a worker, and what it runs."""
 
+    async def look(self, serial: str, what: str, *, force: bool = False) -> bytes:
+        """The phone's screen now: ``screen`` (PNG) or ``dump`` (uiautomator XML).
+
+        Refused (InvalidParameters) while a task runs on the phone unless
+        ``force``, and when the phone has no worker (not online)."""
+
 
 class NullDispatcher:
     """Runs nothing: the API works on its own (tests, a daemon without adb)."""
@@ -38,3 +46,6 @@ class NullDispatcher:
 
     def live(self, serial: str) -> LiveDevice:
         return LiveDevice(worker=False)
+
+    async def look(self, serial: str, what: str, *, force: bool = False) -> bytes:
+        raise InvalidParameters(f"device {serial} is not online: this daemon reaches no phones")

@@ -11,6 +11,7 @@ import structlog
 from tikmatrixd.adb.device import AdbPool
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
+from tikmatrixd.core.errors import InvalidParameters
 from tikmatrixd.core.status import ErrorReason, error
 from tikmatrixd.events import EventBus
 from tikmatrixd.runtime.dispatcher import LiveDevice
@@ -19,6 +20,7 @@ from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.runtime.worker import WorkerDeps
 from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
+from tikmatrixd.ui.driver import Ui
 from tikmatrixd.ui.selectors import load_packs
 
 log = structlog.get_logger("tikmatrixd.runtime")
@@ -89,6 +91,22 @@ class Runtime:
         ]
         if running:
             await asyncio.wait(running, timeout=STOP_WAIT)
+
+    async def look(self, serial: str, what: str, *, force: bool = False) -> bytes:
+        worker = self._manager.worker(serial) if self._manager else None
+        if worker is None or self._pool is None:
+            raise InvalidParameters(f"device {serial} is not online (or over device_limit): no screen to read")
+        if worker.running_task_id is not None and not force:
+            raise InvalidParameters(f"task {worker.running_task_id} is running on {serial}; "
+                                    "add force=1 to look anyway (it costs the task a moment)")
+        ui = Ui(self._pool.device(worker.server, serial), None, log.bind(serial=serial))
+        if what == "dump":
+            await ui.nodes()
+            return ui.last_dump.encode("utf-8")
+        png = await ui.screenshot()
+        if not png:
+            raise InvalidParameters(f"{serial} gave no screenshot")
+        return png
 
     def live(self, serial: str) -> LiveDevice:
         worker = self._manager.worker(serial) if self._manager else None

@@ -35,7 +35,9 @@ from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
 from tikmatrixd.store import Store
 from tikmatrixd.store.tasks import Claim
+from tikmatrixd.ui import diagnose
 from tikmatrixd.ui.driver import Ui
+from tikmatrixd.ui.hierarchy import parse
 from tikmatrixd.ui.selectors import Pack
 
 log = structlog.get_logger("tikmatrixd.worker")
@@ -266,12 +268,17 @@ class DeviceWorker:
                 ctx.log.warning("cleanup failed", error=str(problem) or type(problem).__name__)
 
     async def _keep_artifacts(self, ctx: RunContext) -> None:
-        """The failed screen, before cleanup changes it: the last dump and a screenshot."""
-        files = {"dump.xml": ctx.ui.last_dump.encode("utf-8")} if ctx.ui.last_dump else {}
+        """The failed screen, before cleanup changes it: the last dump, a screenshot, and what
+        each selector the script looked for matches there (or its closest candidates)."""
+        files = {}
+        if ctx.ui.last_dump:
+            files["dump.xml"] = ctx.ui.last_dump.encode("utf-8")
+            lines = diagnose.tried(ctx.ui.tried, parse(ctx.ui.last_dump))
+            files["selectors.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
         try:
-            shot = await ctx.adb.shell(["screencap", "-p"], timeout=self._deps.config.tasks.cleanup_timeout)
-            if shot.out.startswith(b"\x89PNG"):
-                files["screen.png"] = shot.out
+            png = await ctx.ui.screenshot(timeout=self._deps.config.tasks.cleanup_timeout)
+            if png:
+                files["screen.png"] = png
         except AdbError as problem:
             ctx.log.info("no screenshot", error=str(problem))
         if files:

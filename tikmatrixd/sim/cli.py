@@ -10,6 +10,7 @@ import sys
 
 from aiohttp import web
 
+from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.sim.control import create_app
 from tikmatrixd.sim.farm import Farm
 
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="phone-like latencies (input 0.3 s, dump 2.1 s...) instead of instant answers")
     parser.add_argument("--seed", type=int, default=0, help="seed of every device's fault RNG")
     parser.add_argument("--accounts", type=int, default=3, help="logged-in accounts per app (default 3)")
+    parser.add_argument("--app-version", action="append", default=[], metavar="APP=VERSION",
+                        help="an app's version, e.g. tiktok=43.1.4 (repeatable): its screens are built from "
+                             "its real dumps where the corpus has them (sim/real/SCREENS.toml)")
     parser.set_defaults(run=run)
 
 
@@ -46,8 +50,15 @@ async def _main(args: argparse.Namespace) -> int:
     if any(lang not in ("en", "fr") for lang in languages):
         print("--language: only en and fr are simulated", file=sys.stderr)
         return 2
+    versions = {}
+    for item in args.app_version:
+        app, _, version = item.partition("=")
+        if app not in PACKAGES or not version:
+            print(f"--app-version: expected tiktok=VERSION or instagram=VERSION, got {item!r}", file=sys.stderr)
+            return 2
+        versions[PACKAGES[app]] = version
     farm = Farm(args.devices, base_port=args.base_port, seed=args.seed, languages=languages,
-                realistic=args.realistic, accounts_per_app=args.accounts)
+                realistic=args.realistic, accounts_per_app=args.accounts, versions=versions)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

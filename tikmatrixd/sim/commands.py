@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tikmatrixd.sim import png
 from tikmatrixd.sim.fs import normalize
 from tikmatrixd.sim.shell import Result, command, run
-from tikmatrixd.sim.state import ADBKEYBOARD, ADBKEYBOARD_IME, APP_VERSIONS, BASE_PACKAGES, LATIN_IME
+from tikmatrixd.sim.state import ADBKEYBOARD, ADBKEYBOARD_IME, BASE_PACKAGES, LATIN_IME
 from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, to_xml
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ async def _dumpsys(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
         if pkg not in dev.state.installed:
             return ok(f"Unable to find package: {pkg}\n")
         return ok(f"Packages:\n  Package [{pkg}] (sim):\n    userId=10123\n"
-                  f"    versionCode=1 minSdk=24 targetSdk=33\n    versionName={APP_VERSIONS.get(pkg, '1.0')}\n")
+                  f"    versionCode=1 minSdk=24 targetSdk=33\n    versionName={dev.state.versions.get(pkg, '1.0')}\n")
     if what == "window":
         app = dev.foreground_app()
         comp = f"{app.package}/{app.activity}" if app else "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"

@@ -8,6 +8,7 @@ exposes the same over HTTP for tests in other processes.
 from __future__ import annotations
 
 import asyncio
+import collections
 import posixpath
 import random
 import re
@@ -36,13 +37,17 @@ REALISTIC_UPLOAD_SECONDS = 8.0
 
 class SimDevice:
     def __init__(self, *, index: int = 0, port: int = 0, host: str = "127.0.0.1", seed: int | None = None,
-                 language: str = "en", realistic: bool = False, accounts_per_app: int = 3) -> None:
+                 language: str = "en", realistic: bool = False, accounts_per_app: int = 3,
+                 versions: dict[str, str] | None = None) -> None:
+        """``versions``: app package → version (default: state.APP_VERSIONS); a version with real
+        dumps in the corpus gets screens built from them (sim/real/SCREENS.toml)."""
         model, product = MODELS[index % len(MODELS)]
         self.index = index
         self.host = host
         self.port = port
         self.name = f"sim{index:03d}"
         self.state = DeviceState(serial=self.name, model=model, product=product, device=product, language=language)
+        self.state.versions.update(versions or {})
         self.state.apps = {TIKTOK: default_accounts(f"tt_{self.name}", accounts_per_app),
                            INSTAGRAM: default_accounts(f"ig_{self.name}", accounts_per_app)}
         self.faults = Faults(latency=dict(REALISTIC_LATENCY) if realistic else {})
@@ -52,6 +57,8 @@ class SimDevice:
         self.upload_seconds = REALISTIC_UPLOAD_SECONDS if realistic else FAST_UPLOAD_SECONDS
         self.apps: dict[str, App] = {TIKTOK: TikTok(self), INSTAGRAM: Instagram(self)}
         self.connections: set[Connection] = set()
+        #: How often each real dump (sim/real/) was drawn, by name: tests check a run went through them.
+        self.real_screens_shown: collections.Counter[str] = collections.Counter()
         self._server: asyncio.base_events.Server | None = None
         self._conn_tasks: set[asyncio.Task[Any]] = set()
 
@@ -230,6 +237,8 @@ class SimDevice:
     def windows(self) -> list[Node]:
         app = self.foreground_app()
         content = app.render() if app is not None else [self._launcher()]
+        if any(window.package == "com.android.systemui" for window in content):
+            return content  # a screen built from a real dump brings its own status bar
         return [status_bar(), *content]
 
     def _launcher(self) -> Node:

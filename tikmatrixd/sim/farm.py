@@ -17,7 +17,7 @@ class Farm:
 
     def __init__(self, n: int, *, base_port: int | None = None, host: str = "127.0.0.1", seed: int = 0,
                  language: str = "en", languages: list[str] | None = None, realistic: bool = False,
-                 accounts_per_app: int = 3) -> None:
+                 accounts_per_app: int = 3, versions: dict[str, str] | None = None) -> None:
         self.devices: list[SimDevice] = []
         for i in range(n):
             port = 0 if base_port is None else base_port + i
@@ -25,7 +25,8 @@ class Farm:
                 raise ValueError(f"port {port} is in the adb emulator range 5555-5585")
             lang = languages[i % len(languages)] if languages else language
             self.devices.append(SimDevice(index=i, port=port, host=host, seed=seed * 100003 + i, language=lang,
-                                          realistic=realistic, accounts_per_app=accounts_per_app))
+                                          realistic=realistic, accounts_per_app=accounts_per_app,
+                                          versions=versions))
         self.adb_server: str | None = None
 
     def __len__(self) -> int:

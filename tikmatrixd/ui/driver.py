@@ -34,7 +34,8 @@ KEYCODE = {"back": 4, "home": 3, "enter": 66}
 
 
 class Ui:
-    def __init__(self, adb: DeviceAdb, pack: Pack, log: Any, *, timeout: float = 20.0) -> None:
+    def __init__(self, adb: DeviceAdb, pack: Pack | None, log: Any, *, timeout: float = 20.0) -> None:
+        """``pack``: the app's selectors (its dialogs are tapped away); None to only look at the screen."""
         self.adb = adb
         self.timeout = timeout  # for screens to appear, unless a call says otherwise
         self.pack = pack
@@ -44,6 +45,8 @@ class Ui:
         self._nodes: list[Node] | None = None
         self._dumped_at = 0.0
         self._ime_ready: bool | None = None
+        #: Every selector looked for, by name, so a failure can report what each matched.
+        self.tried: dict[str, Selector] = {}
 
     # -- reading the screen ---------------------------------------------------
     async def nodes(self) -> list[Node]:
@@ -80,7 +83,13 @@ class Ui:
             return nodes
         raise ScriptFailure("ui_dump_failed", f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
 
+    async def screenshot(self, *, timeout: float | None = None) -> bytes:
+        """A PNG of the screen now (empty when the phone gave none)."""
+        shot = await self.adb.shell(["screencap", "-p"], timeout=timeout)
+        return shot.out if shot.out.startswith(b"\x89PNG") else b""
+
     async def find(self, selector: Selector) -> Node | None:
+        self.tried[selector.name] = selector
         return selector.find(await self.nodes())
 
     async def wait_for(self, *selectors: Selector, timeout: float | None = None) -> tuple[Selector, Node]:
@@ -88,9 +97,10 @@ class Ui:
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         dialogs = 0
+        self.tried.update((s.name, s) for s in selectors)
         while True:
             nodes = await self.nodes()
-            for notice in self.pack.screen("blocked"):
+            for notice in self.pack.screen("blocked") if self.pack else ():
                 node = notice.find(nodes)
                 if node is not None:
                     raise ScriptFailure("action_blocked", f"the app says: {node.text}")
@@ -112,6 +122,7 @@ class Ui:
         """Until ``selector`` is no longer on screen (an upload banner, a spinner)."""
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
+        self.tried[selector.name] = selector
         while selector.find(await self.nodes()) is not None:
             if time.monotonic() >= deadline:
                 raise ScriptFailure(f"still_shown:{selector.name}", f"{selector.name} still shown after {timeout:g} s")
@@ -137,7 +148,7 @@ class Ui:
         raise AssertionError("unreachable")
 
     async def _dismiss_dialog(self, nodes: list[Node]) -> bool:
-        for selector in self.pack.screen("dialogs"):
+        for selector in self.pack.screen("dialogs") if self.pack else ():
             node = selector.find(nodes)
             if node is not None:
                 self.log.info("dismissing dialog", selector=selector.name, text=node.text)

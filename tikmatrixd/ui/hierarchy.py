@@ -1,4 +1,10 @@
-"""A `uiautomator dump` → a flat list of nodes in document order."""
+"""A `uiautomator dump` → a flat list of nodes in document order.
+
+Reads stock ``uiautomator dump`` output and uiautomator2's alike (extra
+attributes such as ``visible-to-user`` or ``NAF`` are ignored). Each node
+knows its parent's position in the list, so the clickable ancestor a tap on
+it reaches (as Android routes a touch) can be found.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ class Node:
     clickable: bool
     selected: bool
     checked: bool
+    parent: int = -1  # the parent's index in the list parse() returns; -1 for a window
 
     @property
     def center(self) -> tuple[int, int]:
@@ -52,10 +59,42 @@ def parse(output: str) -> list[Node]:
         root = ET.fromstring(output[start:end + len("</hierarchy>")])
     except ET.ParseError as error:
         raise DumpError(f"unreadable dump: {error}") from None
-    return [_node(element) for element in root.iter("node")]
+    nodes: list[Node] = []
+    stack = [(window, -1) for window in reversed(root.findall("node"))]
+    while stack:  # depth first, in document order, without recursion
+        element, parent = stack.pop()
+        nodes.append(_node(element, parent))
+        index = len(nodes) - 1
+        stack.extend((kid, index) for kid in reversed(element.findall("node")))
+    return nodes
 
 
-def _node(element: ET.Element) -> Node:
+def tap_target(node: Node, nodes: list[Node]) -> Node | None:
+    """The node a tap on ``node``'s centre reaches, as Android routes a touch: the deepest
+    clickable node inside it under that point (a container whose child takes the touch),
+    else itself if clickable, else its nearest clickable ancestor."""
+    index = next(i for i, candidate in enumerate(nodes) if candidate is node)
+    x, y = node.center
+    found = None
+    for j in range(index + 1, len(nodes)):  # its descendants follow it in document order
+        candidate, parent = nodes[j], nodes[j].parent
+        while parent > index:
+            parent = nodes[parent].parent
+        if parent != index:
+            break
+        left, top, right, bottom = candidate.bounds
+        if candidate.clickable and left <= x < right and top <= y < bottom:
+            found = candidate
+    if found is not None:
+        return found
+    while not node.clickable:
+        if node.parent < 0:
+            return None
+        node = nodes[node.parent]
+    return node
+
+
+def _node(element: ET.Element, parent: int) -> Node:
     match = _BOUNDS.fullmatch(element.get("bounds", ""))
     bounds = tuple(int(v) for v in match.groups()) if match else (0, 0, 0, 0)
     return Node(
@@ -68,4 +107,5 @@ def _node(element: ET.Element) -> Node:
         clickable=element.get("clickable") == "true",
         selected=element.get("selected") == "true",
         checked=element.get("checked") == "true",
+        parent=parent,
     )

@@ -10,7 +10,9 @@ are selector names and whose values are lists of alternatives::
       { text = "Follow", class = "android.widget.Button" },
     ]
 
-An alternative matches a node when every attribute it gives matches
+Alternatives are tried in order; the first that matches a node wins (so an
+exact, version-tagged one goes first and a loose fallback last). An
+alternative matches a node when every attribute it gives matches
 (``id`` = resource-id: a short id matches it in any package, so a pack serves
 the app's clones too, e.g. ``com.ss.android.ugc.trill``; ``text``,
 ``desc`` = content-desc, ``class``); ``regex = true`` makes text and desc
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Sequence
 
 from tikmatrixd.config import ConfigError, read_toml
 from tikmatrixd.ui.hierarchy import Node
@@ -75,16 +77,34 @@ class Match:
 
         return replace(self, text=fill_one(self.text), content_desc=fill_one(self.content_desc))
 
+    def any_value(self, key: str) -> "Match":
+        """``{key}`` matches any non-empty text (to look at a screen without knowing whose it is)."""
+        placeholder = "{" + key + "}"
+        if placeholder not in f"{self.text}{self.content_desc}":
+            return self
+
+        def widen(template: str | None) -> str | None:
+            if template is None:
+                return None
+            if self.regex:
+                return template.replace(placeholder, ".+")
+            return ".+".join(re.escape(part) for part in template.split(placeholder))
+
+        return replace(self, regex=True, text=widen(self.text), content_desc=widen(self.content_desc))
+
 
 @dataclass(frozen=True)
 class Selector:
     name: str  # "screen.name", as failures report it
     alternatives: tuple[Match, ...]
 
-    def find(self, nodes: Iterable[Node]) -> Node | None:
-        for node in nodes:
-            if any(alt.matches(node) for alt in self.alternatives):
-                return node
+    def find(self, nodes: Sequence[Node]) -> Node | None:
+        """The first node (in document order) the first matching alternative matches: a
+        version-tagged id comes before a looser fallback that could match something else first."""
+        for alt in self.alternatives:
+            for node in nodes:
+                if alt.matches(node):
+                    return node
         return None
 
     def find_all(self, nodes: Iterable[Node]) -> list[Node]:
@@ -92,6 +112,10 @@ class Selector:
 
     def fill(self, **values: str) -> "Selector":
         return Selector(self.name, tuple(alt.fill(values) for alt in self.alternatives))
+
+    def any_user(self) -> "Selector":
+        """This selector with ``{user}`` matching anyone."""
+        return Selector(self.name, tuple(alt.any_value("user") for alt in self.alternatives))
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,9 @@ class Pack:
     languages: tuple[str, ...]
     selectors: dict[str, Selector]
     path: str
+    #: Per selector, the app versions and languages ("47.0.3 fr") of the real dumps it was
+    #: checked on; none for one written without a real dump (tests/real keeps this true).
+    checked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Selector:
         try:
@@ -119,6 +146,10 @@ def load_pack(path: str) -> Pack:
     if not isinstance(meta, dict) or not {"app", "package", "versions"} <= meta.keys():
         raise PackError(f"{path}: [meta] needs app, package and versions")
     package = meta["package"]
+    checked = raw.pop("checked", {})
+    if not isinstance(checked, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in checked.values()):
+        raise PackError(f"{path}: [checked] maps selector names to lists like [\"47.0.3 fr\"]")
     selectors: dict[str, Selector] = {}
     for screen, table in raw.items():
         if not isinstance(table, dict):
@@ -130,7 +161,8 @@ def load_pack(path: str) -> Pack:
             selectors[f"{screen}.{name}"] = Selector(
                 f"{screen}.{name}", tuple(_match(alt, where) for alt in alternatives))
     return Pack(app=meta["app"], package=package, versions=meta["versions"],
-                languages=tuple(meta.get("languages", ())), selectors=selectors, path=path)
+                languages=tuple(meta.get("languages", ())), selectors=selectors, path=path,
+                checked={name: tuple(versions) for name, versions in checked.items()})
 
 
 def _match(raw: Any, where: str) -> Match:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tikmatrixd.sim import realscreen
 from tikmatrixd.sim.state import AppAccounts, Post
 from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, N, Node
 
@@ -29,6 +30,7 @@ class Frame:
 
 
 class App:
+    app = ""  # "tiktok" | "instagram": the corpus's name for it
     package = ""
     activity = ""
     home = "feed"
@@ -250,6 +252,26 @@ class App:
     # -- rendering -----------------------------------------------------------
     def render(self) -> list[Node]:
         raise NotImplementedError
+
+    def real_state(self) -> tuple[str, str, str]:
+        """(screen, state, account shown) to look up a real dump for; the app says which states it tells apart."""
+        return self.screen, "", ""
+
+    def real_windows(self, screen: str = "", state: str = "", user: str = "") -> list[Node] | None:
+        """The current screen (or the one named) built from a real dump of this app version and
+        language, if the corpus has one."""
+        if not screen:
+            screen, state, user = self.real_state()
+        version = self.dev.state.versions.get(self.package, "")
+        template = realscreen.find(self.app, version, self.lang, screen, state)
+        if template is None:
+            return None
+        self.dev.real_screens_shown[template.dump.name] += 1
+        return template.render(user)
+
+    def modal_window(self, *content: Node) -> Node:
+        """A dialog or sheet drawn over a real screen: its own window, taking every tap."""
+        return N("FrameLayout", (0, 0, SCREEN_W, SCREEN_H), *content, package=self.package, action="modal:")
 
     def screen_names(self) -> list[str]:
         return []

@@ -37,6 +37,7 @@ T = {
         "deny": "Don\u2019t allow", "photo": "Photo", "video": "Video", "audio": "Audio",
         "blocked_title": "Try Again Later", "volume": "Volume", "camera_audio": "Camera audio",
         "music": "Music", "done": "Done", "search_music": "Search music",
+        "info_title": "Your stories can now reach more people",
     },
     "fr": {
         "home": "Accueil", "reels": "Reels", "search_tab": "Rechercher et explorer", "profile": "Profil",
@@ -56,6 +57,7 @@ T = {
         "allow": "Autoriser", "deny": "Ne pas autoriser", "photo": "Photo", "video": "Vidéo", "audio": "Audio",
         "blocked_title": "Réessayer plus tard", "volume": "Volume", "camera_audio": "Audio de la caméra",
         "music": "Musique", "done": "OK", "search_music": "Rechercher de la musique",
+        "info_title": "Vos stories peuvent désormais toucher plus de personnes",
     },
 }
 AUDIO = ("Trending audio 1", "Original audio", "Lo-fi beats")
@@ -70,9 +72,13 @@ def _count(seed: str, top: int) -> int:
 
 
 class Instagram(App):
+    app = "instagram"
     package = INSTAGRAM
     activity = "com.instagram.mainactivity.InstagramMainActivity"
     popup_screens = ("feed", "profile", "own_profile", "explore")
+
+    def dialogs(self) -> list[str]:
+        return ["not_now", "update", "permission", "info"]
 
     def t(self, key: str) -> str:
         return T[self.lang][key]
@@ -213,15 +219,34 @@ class Instagram(App):
         return ["feed", "explore", "profile", "own_profile", "new_post", "reel_editor", "audio", "volume",
                 "composer", "story_editor"]
 
+    def real_state(self) -> tuple[str, str, str]:
+        screen = self.screen
+        if screen == "profile":
+            user = self.frame.params["user"]
+            return screen, "followed" if self.accounts.is_following(user) else "not_followed", user
+        if screen == "own_profile":
+            return screen, "", self.accounts.current
+        if screen == "feed" and self.uploading:
+            return "uploading", "", ""
+        return screen, "", ""
+
     def render(self) -> list[Node]:
-        content = getattr(self, f"_screen_{self.screen}")()
+        real = self.real_windows()
+        overlays = []
         if self.dialog == "switcher":
-            content.append(self._switcher())
+            overlays.append(self._switcher())
         elif self.dialog and self.dialog.startswith("unfollow_sheet:"):
-            content.append(self._unfollow_sheet(self.dialog.split(":", 1)[1]))
-        elif self.dialog in ("not_now", "update", "blocked"):
-            content.append(self._dialog(self.dialog))
-        windows = [app_window(self.package, *content)]
+            overlays.append(self._unfollow_sheet(self.dialog.split(":", 1)[1]))
+        elif self.dialog in ("not_now", "update", "blocked", "info"):
+            overlays.append(self._dialog(self.dialog))
+        real_dialog = self.real_windows("dialog", "story_share_info") if self.dialog == "info" else None
+        if real_dialog is not None:  # the real dump of that window, over the screen
+            overlays = []
+        if real is not None:
+            windows = [*real, *(self.modal_window(overlay) for overlay in overlays)]
+        else:
+            windows = [app_window(self.package, *getattr(self, f"_screen_{self.screen}")(), *overlays)]
+        windows += real_dialog or []
         if self.dialog == "permission":
             windows.append(permission_window(self.t("perm_text"), self.t("allow"), self.t("deny")))
         return windows
@@ -494,6 +519,16 @@ class Instagram(App):
                          rid=P + "igds_headline_headline"),
                        N("Button", (120, 1440, 960, 1560), text="OK", rid=P + "primary_button", action="dialog:")),
                      rid=P + "dialog_root_view", action="modal:")
+        if kind == "info":
+            # As ig410_en_story_share_information_window (drawn by hand where that dump's
+            # language is not the phone's): a notice with OK and "View settings".
+            return N("FrameLayout", FULL,
+                     N("LinearLayout", (80, 1300, 1000, 2000),
+                       N("TextView", (133, 1335, 947, 1503), text=self.t("info_title"),
+                         rid=P + "igds_headline_headline"),
+                       N("FrameLayout", (133, 1725, 947, 1846), N("TextView", (513, 1760, 567, 1810), text="OK"),
+                         desc="OK", rid=P + "igds_headline_primary_action_button", action="dialog:")),
+                     action="modal:")
         if kind == "update":
             title, primary = self.t("update_title"), self.t("update")
         else:

@@ -82,6 +82,7 @@ def _count(seed: str, top: int) -> int:
 
 
 class TikTok(App):
+    app = "tiktok"
     package = TIKTOK
     activity = "com.ss.android.ugc.aweme.splash.SplashActivity"
     popup_screens = ("feed", "profile", "own_profile", "search", "camera")
@@ -218,17 +219,37 @@ class TikTok(App):
         self.reset("feed")
 
     # -- rendering -----------------------------------------------------------
+    def real_state(self) -> tuple[str, str, str]:
+        screen = self.screen
+        if screen == "profile":
+            user = self.frame.params["user"]
+            return screen, "followed" if self.accounts.is_following(user) else "not_followed", user
+        if screen in ("own_profile", "switcher"):  # the switcher is a sheet over the own profile
+            return "own_profile", "", self.accounts.current
+        if screen == "feed" and self.dev.state.posts and self.dev.state.posts[-1].app == self.package:
+            return ("uploading", "", "") if self.uploading else ("posted", "", "")
+        if screen in ("camera", "editor") and (self.draft.get("sound") or self.draft.get("volumes")):
+            return screen, "with_sound", ""  # no usable real dump: drawn by hand
+        if screen == "compose" and self.showcase():
+            return screen, "with_link", ""  # the "Add link" row: drawn by hand
+        return screen, "", ""
+
     def render(self) -> list[Node]:
         screen = self.screen
-        builder = getattr(self, f"_screen_{screen}")
-        content = builder()
-        if screen == "switcher":
-            content = [*self._screen_own_profile(), *content]
-        windows = [app_window(self.package, *content)]
+        real = self.real_windows()
+        if real is not None:
+            windows = list(real)
+            if screen == "switcher":
+                windows.append(self.modal_window(*self._screen_switcher()))
+        else:
+            content = getattr(self, f"_screen_{screen}")()
+            if screen == "switcher":
+                content = [*self._screen_own_profile(), *content]
+            windows = [app_window(self.package, *content)]
         if self.dialog == "permission":
             windows.append(permission_window(self.t("perm_text"), self.t("allow"), self.t("deny")))
         elif self.dialog:
-            windows[0].kids[0].kids[0].kids.append(self._dialog(self.dialog))
+            windows.append(self.modal_window(self._dialog(self.dialog)))
         return windows
 
     def screen_names(self) -> list[str]:
@@ -383,9 +404,12 @@ class TikTok(App):
                            N("TextView", (723, 584, 870, 689), text=self.t("following_btn"), rid=P + "fmp"),
                            action=f"unfollow:{user}"))]
         else:
-            # Not-followed state: taktik-bot profile selectors (//android.widget.Button[@text="Suivre"|"Follow"]).
+            # Not-followed state, as tt47_fr_profile_follows_us_no_message_entry (47.x) draws it: a
+            # TextView :id/fmp "Suivre" inside a clickable LinearLayout (the touch goes to the layout).
             actions = [N("LinearLayout", (42, 584, 1038, 689),
-                         N("Button", (42, 584, 649, 689), text=self.t("follow"), action=f"follow:{user}"),
+                         N("LinearLayout", (42, 584, 649, 689),
+                           N("TextView", (267, 584, 435, 689), text=self.t("follow"), rid=P + "fmp"),
+                           action=f"follow:{user}"),
                          N("LinearLayout", (670, 584, 912, 689),
                            N("TextView", (723, 584, 870, 689), text=self.t("message"), rid=P + "fmp"),
                            action="noop:"))]
@@ -443,18 +467,17 @@ class TikTok(App):
                   *rows, desc="Bottom sheet")]
 
     def _screen_camera(self) -> list[Node]:
-        # tt4703_fr_publish_camera.xml / tt4314_fr_publish_camera.xml: camera with "Ajouter un son"
-        # at the top and the gallery entry "Importer"/"Upload" next to the shutter (taktik-bot
-        # media_picker selectors: ymg/ce9/cl2 depending on the release; ids omitted here).
-        # With a sound chosen on its page, the top pill shows that sound's name.
+        # Drawn by hand only for what no real dump shows (another language or version, or a sound
+        # chosen on its page: the top pill then shows that sound's name); see SCREENS.toml for the
+        # real ones. As tt4703_fr_publish_camera.xml: the gallery entry left of the shutter is a
+        # FrameLayout :id/upload_hot_area with no text or desc.
         return [N("FrameLayout", FULL,
                   N("ImageView", (21, 148, 131, 253), desc=self.t("close"), action="close:"),
                   N("TextView", (380, 150, 700, 240), text=self.draft.get("sound") or self.t("add_sound"),
                     action="noop:"),
-                  N("FrameLayout", (780, 1980, 960, 2160),
-                    N("ImageView", (800, 1990, 940, 2110), desc=self.t("upload")),
-                    N("TextView", (790, 2110, 950, 2160), text=self.t("upload")),
-                    action="upload:"))]
+                  N("FrameLayout", (0, 2118, 210, 2314),
+                    N("ImageView", (40, 2150, 170, 2280)),
+                    rid=P + "upload_hot_area", action="upload:"))]
 
     def _screen_gallery(self) -> list[Node]:
         # tt4703_fr_publish_gallery.xml + tt4703_fr_publish_gallery_selected.xml: tabs
