@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -74,29 +75,57 @@ def test_ready_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
         notify.close()
 
 
-def test_demo_serves_simulated_phones_and_stops_on_sigterm(tmp_path: Path):
-    """`make run`: the daemon with simulated phones on a private adb server."""
+def test_demo_posts_a_sample_video_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
+    """`make run`: the daemon with simulated phones on a private adb server; the README's post works;
+    a client that leaves mid-body and a Ctrl-C leave no traceback and no false alarm."""
     port, base = free_port(), free_port_run(2)
     process = subprocess.Popen(
         [sys.executable, "-m", "tikmatrixd", "demo", "--devices", "2", "--port", str(port),
          "--base-port", str(base), "--db", str(tmp_path / "demo.db")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+        start_new_session=True)  # its own process group, as a terminal's foreground job
     serials = {f"127.0.0.1:{base}", f"127.0.0.1:{base + 1}"}
+    api = f"http://127.0.0.1:{port}/api/v1"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/devices", timeout=5) as response:
-                    devices = json.load(response)["data"]["devices"]
+                devices = _get(f"{api}/devices")["data"]["devices"]
                 if {d["serial"] for d in devices if d["state"] == "online" and d["worker"]} == serials:
                     break
             except OSError:
                 pass
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.1)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        # The README's post: a sample video of the demo's library, on a simulated phone.
+        body = json.dumps({"serials": [f"127.0.0.1:{base}"], "script_name": "post",
+                           "script_config": {"captions": "Hello from tikmatrixd"}}).encode()
+        request = urllib.request.Request(f"{api}/task", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            [task_id] = json.load(response)["data"]["task_ids"]
+        while (task := _get(f"{api}/task/{task_id}")["data"])["status"] in (0, 1):
+            assert time.monotonic() < deadline + 60, task
+            time.sleep(0.2)
+        assert task["status_text"] == "completed", task["error"]
+        assert task["result"]["media"] == ["sample-1.mp4"]
+        assert (tmp_path / "var" / "demo-media" / "sample-1.mp4").stat().st_size > 0
+        # A client that sends half a body and leaves.
+        with socket.create_connection(("127.0.0.1", port)) as half:
+            half.sendall(b"POST /api/v1/task HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{")
+            time.sleep(0.3)
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group
+        assert process.wait(timeout=15) == 0
     finally:
-        process.kill()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         out, _ = process.communicate()
-    assert "2 simulated phones" in out and "curl" in out
+    assert "2 simulated phones" in out and '"script_name": "post"' in out
+    assert "client disconnected" in out
+    assert "Traceback" not in out and "unhandled error" not in out, out[-3000:]
+    assert "adb server unreachable" not in out, out[-3000:]  # the private adb server outlives the daemon
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)

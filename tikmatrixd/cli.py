@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tikmatrixd import __version__
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tikmatrixd", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"tikmatrixd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     from tikmatrixd import serve

@@ -35,6 +35,9 @@ class ServerConfig:
     max_body_bytes: int = constants.DEFAULT_MAX_BODY_BYTES
     # Extra Host header names accepted besides loopback names (DNS-rebinding guard).
     allowed_hosts: tuple[str, ...] = ()
+    # Web pages (scheme://host[:port]) allowed to call the API from a browser, besides the
+    # daemon's own; a request from any other page is refused (40302).
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

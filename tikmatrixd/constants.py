@@ -23,6 +23,8 @@ DEFAULT_PAGE_SIZE = 20
 # Most devices one /accounts/match request may name.
 MAX_MATCH_SERIALS = 1000
 MAX_PAGE_SIZE = 100
+#: The last page any list can have: its offset stays within SQLite's 64-bit integers.
+MAX_PAGE = (2**63 - 1) // MAX_PAGE_SIZE
 
 # systemd gives us 10 s between SIGTERM and SIGKILL by default on our unit
 # (TimeoutStopSec=10); leave room for the store to close after HTTP drains.

@@ -6,9 +6,10 @@ fields accept exactly the JSON type the contract names.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from tikmatrixd.core import names
 
@@ -35,6 +36,32 @@ class Username(fields.String):
             return names.normalize(text)
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+#: An Android application id: dot-separated ASCII identifiers (what `pm` and `am` accept).
+PACKAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
+#: A serial as adb lists it: printable ASCII, no space (USB serials, host:port, emulator-5554).
+SERIAL = re.compile(r"[!-~]{1,128}")
+
+
+def FullMatch(pattern: re.Pattern[str], error: str) -> validate.Validator:
+    """The whole value matches (marshmallow's Regexp only anchors the start)."""
+
+    def check(value: str) -> None:
+        if not pattern.fullmatch(value):
+            raise ValidationError(error)
+
+    return check  # type: ignore[return-value]
+
+
+def PackageName(**kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=255), FullMatch(
+        PACKAGE_NAME, "not an Android package name (e.g. com.zhiliaoapp.musically)")], **kwargs)
+
+
+def Serial(**kwargs: Any) -> fields.String:
+    return fields.String(validate=FullMatch(SERIAL, "not a device serial (printable ASCII, no spaces, "
+                                                    "at most 128)"), **kwargs)
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

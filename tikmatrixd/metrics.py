@@ -9,7 +9,7 @@ gauges are read from the store and the dispatcher at scrape time.
 from __future__ import annotations
 
 from aiohttp import hdrs, web
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.exposition import choose_encoder
 
 from tikmatrixd.core.devices import DEVICE_STATES
@@ -19,6 +19,9 @@ from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
 
 FINAL = (TaskStatus.COMPLETED.text, TaskStatus.FAILED.text)
+
+# A `_created` timestamp per counter and label set doubled the page for nothing a scraper uses.
+disable_created_metrics()
 
 
 class Metrics:

@@ -79,3 +79,37 @@ async def test_daily_caps_are_set_per_account_and_checked(client):
         status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"daily_caps": bad})
         assert (status, body["code"]) == (400, 40001), bad
     assert (await call(client, "GET", f"/api/v1/accounts/{account_id}"))[1]["data"]["daily_caps"] == {"follow": 5}
+
+
+@pytest.mark.parametrize("packagename", ["com.x;reboot $(id)", "com.x\nreboot", "com.x\x00y", "com.x\x07",
+                                         "com.zhiliaoapp.musically ", "cöm.x.y", "com..x", "x", "com.x.",
+                                         "1com.x", "com.x-y", "a" * 250 + ".bcdefg"])
+async def test_packagename_is_an_android_package_name(client, packagename):
+    """It reaches `am`/`pm`/`monkey` on the phone: only its real character set is taken."""
+    status, body = await register(client, username="shop_a", packagename=packagename)
+    assert (status, body["code"]) == (400, 40001), body
+    assert "packagename" in (body["data"] or {}).get("errors", {}) or "NUL" in body["message"], body
+    _, body = await register(client, username="shop_b", packagename="com.zhiliaoapp.musically.clone_2")
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{body['data']['id']}", json={"packagename": packagename})
+    assert (status, body["code"]) == (400, 40001)
+    _, listing = await call(client, "GET", "/api/v1/accounts")
+    assert [a["packagename"] for a in listing["data"]["accounts"]] == ["com.zhiliaoapp.musically.clone_2"]
+
+
+async def test_account_ids_are_never_reused(client):
+    ids = [(await register(client, username=name))[1]["data"]["id"] for name in ("a1", "a2", "a3")]
+    await call(client, "DELETE", f"/api/v1/accounts/{ids[2]}")
+    status, body = await register(client, username="a4")
+    assert status == 200 and body["data"]["id"] == ids[2] + 1  # not the deleted one's
+    assert (await call(client, "GET", f"/api/v1/accounts/{ids[2]}"))[0] == 404
+
+
+async def test_discovery_is_announced_like_any_creation(client):
+    from tests.api.test_extensions import next_event, open_stream
+
+    stream = await open_stream(client, kinds="tasks_created")
+    status, body = await call(client, "POST", "/api/v1/accounts/match", json={"serials": [SERIALS[0]]})
+    assert status == 200, body
+    kind, data = await next_event(stream)
+    assert (kind, data["task_ids"], data["script_name"]) == ("tasks_created", body["data"]["task_ids"],
+                                                             "match_accounts")

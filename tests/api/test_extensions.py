@@ -252,6 +252,7 @@ async def test_metrics_count_tasks_devices_and_requests(client):
                    (("method", "GET"), ("route", "/api/v1/task/{task_id}"), ("status", "404"))] == 1
     assert metrics["tikmatrixd_http_request_duration_seconds_count",
                    (("method", "POST"), ("route", "/api/v1/task"))] == 1
+    assert not [name for name, _ in metrics if name.endswith("_created")]  # no timestamp series per counter
 
 
 async def test_metrics_per_app(api, tmp_path):

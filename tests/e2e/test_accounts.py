@@ -158,6 +158,24 @@ async def test_match_accounts_discovers_what_each_phone_has_logged_in(phones):
     assert follows_by_account(phone) == {name: ["nasa"]}
 
 
+async def test_each_app_has_its_own_active_account(phones):
+    """A phone with both apps: discovery records each app's active account, and a task on the
+    phone's serial runs as the active account of its own app, never the other app's."""
+    farm, client = await phones(1, real_scripts=True, platform="instagram")
+    phone = farm[0]
+    tiktok, instagram = phone.state.apps[TIKTOK], phone.state.apps["com.instagram.android"]
+    status, body = await call(client, "POST", "/api/v1/accounts/match", json={"serials": [phone.serial]})
+    assert status == 200, body
+    await finished(client, body["data"]["task_ids"], timeout=60)
+    _, device = await call(client, "GET", f"/api/v1/devices/{phone.serial}")
+    assert device["data"]["current_accounts"] == {"tiktok": f"@{tiktok.current}",
+                                                  "instagram": f"@{instagram.current}"}
+    assert device["data"]["current_account"] == f"@{instagram.current}"  # the phone's platform is instagram
+    [task_id] = await follow(client, ["nasa"], serials=[phone.serial])
+    [done] = await finished(client, [task_id], timeout=60)
+    assert (done["status_text"], done["username"]) == ("completed", f"@{instagram.current}"), done["error"]
+
+
 async def test_match_accounts_rejects_bad_input(phones):
     farm, client = await phones(1)
     for body in ({}, {"serials": []}, {"serials": ["nope"]}, {"serials": [farm[0].serial], "platforms": ["x"]},

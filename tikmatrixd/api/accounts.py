@@ -15,7 +15,7 @@ from tikmatrixd.core.devices import AccountFilter
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.core.platforms import PACKAGES, PLATFORMS
 from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
-from tikmatrixd.fields import StrictInt, Username
+from tikmatrixd.fields import PackageName, Serial, StrictInt, Username
 
 routes = web.RouteTableDef()
 
@@ -46,8 +46,8 @@ class AccountSchema(Schema):
 
     username = Username(required=True)
     platform = fields.String(load_default="tiktok", validate=validate.OneOf(PLATFORMS))
-    device = fields.String(allow_none=True, validate=validate.Length(min=1))
-    packagename = fields.String(validate=validate.Regexp(r"[A-Za-z][\w]*(\.[A-Za-z][\w]*)+"))
+    device = Serial(allow_none=True)
+    packagename = PackageName()
     email = fields.Email(load_default="")
     logined = StrictInt(load_default=1, validate=validate.OneOf([0, 1]))
     status = StrictInt(load_default=0, validate=validate.OneOf([0, 1]))
@@ -71,7 +71,7 @@ class AccountQuery(Schema):
     logined = fields.Integer(validate=validate.OneOf([0, 1]))
     status = fields.Integer(validate=validate.OneOf([0, 1]))
     tag = fields.String(validate=validate.Regexp(_TAG))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
     page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
 
 
@@ -79,7 +79,7 @@ class MatchSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    serials = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+    serials = fields.List(Serial(), required=True,
                           validate=validate.Length(min=1, max=constants.MAX_MATCH_SERIALS))
     platforms = fields.List(fields.String(validate=validate.OneOf(PLATFORMS)), load_default=list(PLATFORMS),
                             validate=validate.Length(min=1))
@@ -118,6 +118,7 @@ async def match_accounts(request: web.Request) -> web.Response:
     created = await request.app[keys.STORE].tasks.create(
         create, MATCH_ACCOUNTS, request.app[keys.CONFIG].tasks.max_per_request)
     request.app[keys.DISPATCHER].wake(created.serials)
+    request.app[keys.EVENTS].publish("tasks_created", task_ids=created.ids, script_name=create.script_name)
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 

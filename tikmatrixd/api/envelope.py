@@ -75,6 +75,10 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
             raise
         mapped = _from_http(exc, request)
         response, code = error_response(mapped), mapped.code
+    except ConnectionResetError:  # the client left mid-request (a half-sent body): nobody to answer
+        log.info("client disconnected", method=request.method, path=request.path)
+        gone = InvalidParameters("the client disconnected before the request was complete")
+        response, code = error_response(gone), gone.code
     except Exception:
         log.exception("unhandled error", method=request.method, path=request.path)
         internal = TikmatrixError(f"internal error (request id {request_id})")

@@ -79,6 +79,7 @@ def device(device: Device, live: LiveDevice) -> dict[str, Any]:
         "adb_server": device.adb_server,
         "apps": device.apps,
         "current_account": names.display(device.current_account) if device.current_account else None,
+        "current_accounts": {platform: names.display(name) for platform, name in device.current_accounts.items()},
         "worker": live.worker,
         "healthy": live.healthy,
         "running_task_id": live.running_task_id,

@@ -105,7 +105,10 @@ class DeviceSchema(Shape):
     platform = fields.String(validate=validate.OneOf(PLATFORMS))
     adb_server = fields.String()
     apps = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "package → version"})
-    current_account = fields.String(allow_none=True)
+    current_account = fields.String(allow_none=True, metadata={
+        "description": "the active account of the app of the device's platform"})
+    current_accounts = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "the active account of each app on the phone (platform → @username)"})
     worker = fields.Boolean(metadata={"description": "false beyond license.device_limit"})
     healthy = fields.Boolean(allow_none=True, metadata={"description": "null until first probed"})
     running_task_id = fields.Integer(allow_none=True)

@@ -20,7 +20,7 @@ from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core.errors import InvalidParameters, NotFound, ScriptNameMissing, ScriptNotSupported, TaskNotFound
 from tikmatrixd.core.status import ErrorReason, TaskStatus, error
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
-from tikmatrixd.fields import StrictBool, StrictInt, Username, flatten_errors
+from tikmatrixd.fields import Serial, StrictBool, StrictInt, Username, flatten_errors
 from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.base import ScriptContext
 
@@ -33,7 +33,7 @@ class CreateTaskSchema(Schema):
         unknown = RAISE
 
     serials = fields.List(
-        fields.String(validate=validate.Length(min=1)),
+        Serial(),
         allow_none=True, validate=validate.Length(min=1, max=constants.MAX_SERIALS),
     )
     usernames = fields.List(
@@ -62,7 +62,7 @@ class ListTasksQuery(Schema):
     script_name = fields.String(validate=validate.Length(min=1))
     source = fields.String(validate=validate.OneOf(["api", "ui"]))
     username = Username()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
     page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
 
 

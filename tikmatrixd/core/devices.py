@@ -17,7 +17,13 @@ class Device:
     state: str = "disconnected"
     adb_server: str = ""
     apps: dict[str, Any] = field(default_factory=dict)
-    current_account: str | None = None
+    #: The active account of each app on the phone, as last seen (platform → username).
+    current_accounts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def current_account(self) -> str | None:
+        """The active account of the device's own platform's app."""
+        return self.current_accounts.get(self.platform)
 
 
 @dataclass(frozen=True)

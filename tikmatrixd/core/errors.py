@@ -72,6 +72,14 @@ class PlanHasNoApi(TikmatrixError):
     default_message = "the starter plan has no API access"
 
 
+class ForeignOrigin(TikmatrixError):
+    """A web page of another origin: a browser sends such requests cross-site without asking."""
+
+    code = 40302
+    http_status = 403
+    default_message = "requests from other web pages are refused"
+
+
 class NotFound(TikmatrixError):
     code = 40401
     http_status = 404

@@ -85,7 +85,7 @@ class DeviceWorker:
         self.running_task_id: int | None = None
         self.healthy: bool | None = None  # None until the first probe answered
         self._apps: dict[str, str] = {}  # package → version, from the first probe
-        self._account: str | None = None  # the account the last task ran as
+        self._accounts: dict[str, str] = {}  # per app: the account the last task ran as
 
     def start(self, after: Awaitable[Any] | None = None) -> None:
         """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
@@ -295,9 +295,9 @@ class DeviceWorker:
                 await deps.store.accounts.discover(self.serial, discovered, now)
             recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
             task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
-            if task.username and task.username != self._account:  # the script switched to it
-                self._account = task.username
-                await deps.store.devices.set_current_account(self.serial, task.username)
+            if task.username and task.username != self._accounts.get(claim.platform):  # the script switched
+                self._accounts[claim.platform] = task.username
+                await deps.store.devices.set_current_account(self.serial, claim.platform, task.username)
             if recorded:
                 deps.events.publish("task", id=task.id, serial=self.serial, status_text="completed")
             return

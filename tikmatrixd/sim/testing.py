@@ -83,8 +83,10 @@ class AdbServer:
         home = tempfile.mkdtemp(prefix="tikmatrixd-adb-")
         env = cls._env(port, home)
         log = open(os.path.join(home, "adb-server.log"), "wb")
+        # Its own session: a Ctrl-C in the terminal reaches the demo, which stops the daemon first and
+        # this server last, not the server first (the daemon would warn that it lost it).
         process = subprocess.Popen([ADB, "-P", str(port), "nodaemon", "server"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         server = cls(port, home, process)
         deadline = time.monotonic() + SERVER_START_TIMEOUT

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from tikmatrixd.core.devices import Account, AccountFilter
 from tikmatrixd.core.errors import InvalidParameters, NotFound
+from tikmatrixd.store.devices import set_current_account
 from tikmatrixd.store.sql import Runner, transaction
 
 _SELECT = (
@@ -103,7 +104,7 @@ class AccountQueries:
                     " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (platform, username) DO UPDATE SET"
                     " device = excluded.device, packagename = excluded.packagename, logined = 1",
                     [(name, platform, package, serial, now) for name in usernames])
-                conn.execute("UPDATE devices SET current_account = ? WHERE serial = ?", (found["current"], serial))
+                set_current_account(conn, serial, platform, found["current"])
 
         await self._run(discover)
 

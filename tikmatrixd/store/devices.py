@@ -10,13 +10,13 @@ from tikmatrixd.core.devices import Device
 from tikmatrixd.core.errors import NotFound
 from tikmatrixd.store.sql import Runner, transaction
 
-_COLUMNS = "serial, name, model, platform, state, adb_server, apps, current_account"
+_COLUMNS = "serial, name, model, platform, state, adb_server, apps, current_accounts"
 
 
 def _device(row: Sequence) -> Device:
     return Device(
         serial=row[0], name=row[1], model=row[2], platform=row[3], state=row[4],
-        adb_server=row[5], apps=json.loads(row[6]), current_account=row[7],
+        adb_server=row[5], apps=json.loads(row[6]), current_accounts=json.loads(row[7]),
     )
 
 
@@ -61,9 +61,11 @@ class DeviceQueries:
 
         await self._run(set_apps)
 
-    async def set_current_account(self, serial: str, username: str) -> None:
+    async def set_current_account(self, serial: str, platform: str, username: str) -> None:
+        """The app's active account on the phone (each app has its own)."""
+
         def set_current(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE devices SET current_account = ? WHERE serial = ?", (username, serial))
+            set_current_account(conn, serial, platform, username)
 
         await self._run(set_current)
 
@@ -89,3 +91,8 @@ class DeviceQueries:
             return _device(row)
 
         return await self._run(get)
+
+
+def set_current_account(conn: sqlite3.Connection, serial: str, platform: str, username: str) -> None:
+    conn.execute("UPDATE devices SET current_accounts = json_set(current_accounts, '$.' || ?, ?) WHERE serial = ?",
+                 (platform, username, serial))

@@ -121,6 +121,40 @@ MIGRATIONS: list[str] = [
     ALTER TABLE accounts ADD COLUMN cooldown_until REAL;
     CREATE INDEX tasks_account_done ON tasks(account_id, script_name, finished_at) WHERE status = 2;
     """,
+    # 4: a phone has one active account per app, not one in all; account ids are never reused
+    # (AUTOINCREMENT: a client holding a deleted account's id never reaches another account).
+    """
+    ALTER TABLE devices ADD COLUMN current_accounts TEXT NOT NULL DEFAULT '{}';
+    UPDATE devices SET current_accounts = json_object(platform, current_account) WHERE current_account IS NOT NULL;
+    ALTER TABLE devices DROP COLUMN current_account;
+
+    CREATE TABLE accounts_new (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        username      TEXT NOT NULL,
+        platform      TEXT NOT NULL DEFAULT 'tiktok',
+        packagename   TEXT NOT NULL DEFAULT '',
+        email         TEXT NOT NULL DEFAULT '',
+        device        TEXT REFERENCES devices(serial) ON DELETE SET NULL,
+        logined       INTEGER NOT NULL DEFAULT 1,
+        status        INTEGER NOT NULL DEFAULT 0,
+        tags          TEXT NOT NULL DEFAULT '',
+        created_at    REAL NOT NULL,
+        daily_caps    TEXT NOT NULL DEFAULT '{}',
+        cooldown_until REAL,
+        UNIQUE (platform, username)
+    );
+    INSERT INTO accounts_new SELECT id, username, platform, packagename, email, device, logined, status, tags,
+        created_at, daily_caps, cooldown_until FROM accounts;
+    -- Ids deleted before this migration are not known, but those a task still names are skipped too.
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'accounts_new', coalesce(max(account_id), 0) FROM tasks
+        WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'accounts_new');
+    UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(account_id), 0) FROM tasks))
+        WHERE name = 'accounts_new';
+    DROP TABLE accounts;
+    ALTER TABLE accounts_new RENAME TO accounts;
+    CREATE INDEX accounts_username ON accounts(username);
+    CREATE INDEX accounts_device ON accounts(device, id);
+    """,
 ]
 
 

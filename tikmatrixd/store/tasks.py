@@ -247,7 +247,9 @@ class TaskQueries:
 def _start(conn: sqlite3.Connection, task_id: int, now: float, username: str | None) -> bool:
     return conn.execute(
         "UPDATE tasks SET status = ?, started_at = ?,"
-        " username = coalesce(username, ?, (SELECT current_account FROM devices WHERE serial = tasks.serial))"
+        " username = coalesce(username, ?, (SELECT json_extract(d.current_accounts, '$.' ||"
+        "  coalesce(json_extract(tasks.script_config, '$.platform'), d.platform)) FROM devices d"
+        "  WHERE d.serial = tasks.serial))"
         " WHERE id = ? AND status = ?",
         (TaskStatus.RUNNING, now, username, task_id, TaskStatus.PENDING),
     ).rowcount == 1
