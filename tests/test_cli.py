@@ -129,3 +129,10 @@ def test_demo_posts_a_sample_video_and_stops_cleanly_on_ctrl_c(tmp_path: Path):
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.load(response)
+
+
+def test_version():
+    done = subprocess.run([sys.executable, "-m", "tikmatrixd", "--version"], capture_output=True, text=True,
+                          timeout=30)
+    from tikmatrixd import __version__
+    assert (done.returncode, done.stdout.strip()) == (0, f"tikmatrixd {__version__}")

@@ -132,6 +132,7 @@ def _components(spec: APISpec, app: web.Application) -> None:
     spec.components.schema("Error", {"allOf": [{"$ref": "#/components/schemas/Envelope"}], "properties": {
         "code": {"enum": codes, "description": "40001 invalid parameters (also on HTTP 405 and 413), 40002 "
                  "script_name missing, 40003 script not supported, 40101 token missing, 40301 plan without API, "
+                 "40302 request from another web page (Origin), "
                  "40401 not found, 50001 internal error"},
         "data": {"type": ["object", "null"], "properties": {"errors": {
             "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
