@@ -18,6 +18,8 @@ from tikmatrixd.runtime.dispatcher import NullDispatcher
 from tikmatrixd.sim.testing import AdbServer, SimFarm
 
 TZ = "Europe/Paris"
+MP4_HEAD = bytes.fromhex("0000001c667479706d703432000000006d7034326d70343169736f6d000000086d646174")
+JPEG_HEAD = b"\xff\xd8\xff\xe0"
 SERIALS = ("R58M0001", "R58M0002", "R58M0003")
 
 
@@ -43,8 +45,9 @@ def clock() -> Clock:
 def media_root(tmp_path: Path) -> Path:
     root = tmp_path / "media"
     root.mkdir()
-    for name in ("a.mp4", "b.mp4", "c.mp4", "d.jpg", "e.jpg", "f.jpg"):
-        (root / name).write_bytes(b"media " + name.encode())
+    for name in ("a.mp4", "b.mp4", "c.mp4", "d.jpg", "e.jpg", "f.jpg"):  # real headers: the library sniffs them
+        head = MP4_HEAD if name.endswith(".mp4") else JPEG_HEAD
+        (root / name).write_bytes(head + b"media " + name.encode())
     return root
 
 

@@ -27,6 +27,6 @@ def test_every_route_in_readme():
     for route in app.router.routes():
         path = route.resource.canonical
         example = re.sub(r"\{task_id[^}]*\}", "101", path)
-        example = example.replace("{account_id}", "1").replace("{serial}", "R58M12345")
+        example = example.replace("{account_id}", "1").replace("{material_id}", "7").replace("{serial}", "R58M12345")
         example = example.replace("/api/v1", "$API")
         assert example in README or path in README, f"{route.method} {path}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import AsyncIterator, Callable, Mapping
 
@@ -16,6 +17,7 @@ from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
 from tikmatrixd.events import EventBus
+from tikmatrixd.library import Library
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.runtime.runtime import Runtime
@@ -47,6 +49,7 @@ def create_app(
     app[keys.ARTIFACTS] = Artifacts(config.artifacts_dir)
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(library_ctx)
     if dispatcher is None:
         scripts = {**SCRIPTS, **BUILTIN}
         app.cleanup_ctx.append(runtime_ctx(runners or {name: s.runner for name, s in scripts.items()}))
@@ -70,6 +73,20 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     log.info("store closed")
 
 
+async def library_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The material library, indexed in the background from start-up (requests sync it as needed)."""
+    config = app[keys.CONFIG]
+    library = app[keys.LIBRARY] = Library(
+        config.media.roots[0], app[keys.STORE].materials, app[keys.CLOCK],
+        max_file_bytes=config.media.upload_max_bytes, quota_bytes=config.media.library_quota_bytes,
+    ) if config.media.roots else None
+    indexing = asyncio.ensure_future(library.sync()) if library is not None else None
+    yield
+    if indexing is not None:
+        indexing.cancel()
+        await asyncio.gather(indexing, return_exceptions=True)
+
+
 async def end_event_streams(app: web.Application) -> None:
     """Event streams never end by themselves; aiohttp waits for open requests
     after on_shutdown, so they are ended here."""
@@ -83,7 +100,7 @@ def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Applicati
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK],
-                          events=app[keys.EVENTS], artifacts=app[keys.ARTIFACTS])
+                          events=app[keys.EVENTS], artifacts=app[keys.ARTIFACTS], library=app[keys.LIBRARY])
         await runtime.start()
         app[keys.DISPATCHER] = runtime
         yield

@@ -59,6 +59,9 @@ class ScheduleConfig:
 @dataclass(frozen=True)
 class MediaConfig:
     roots: tuple[str, ...] = ()
+    # Uploads (POST /api/v1/materials) go to the first root, the material library.
+    upload_max_bytes: int = 1024**3
+    library_quota_bytes: int = 50 * 1024**3
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from aiohttp import web
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.events import EventBus
+from tikmatrixd.library import Library
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
@@ -19,5 +20,7 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 EVENTS = web.AppKey("events", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
 ARTIFACTS = web.AppKey("artifacts", Artifacts)
+# The material library; None when no media root is configured.
+LIBRARY = web.AppKey("library", Library | None)  # type: ignore[arg-type]
 # Seconds since the epoch; tests replace it to control scheduling.
 CLOCK = web.AppKey("clock", Callable[[], float])

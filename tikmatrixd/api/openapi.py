@@ -18,7 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 from marshmallow import Schema, fields
 
 from tikmatrixd import __version__, keys
-from tikmatrixd.api import accounts, devices, events, health, license, metrics, shapes, tasks
+from tikmatrixd.api import accounts, devices, events, health, license, materials, metrics, shapes, tasks
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core.errors import TikmatrixError
@@ -36,6 +36,7 @@ class Operation:
     query: type[Schema] | None = None
     data: type[Schema] | dict[str, Any] | None = None  # what the envelope's data holds
     media: tuple[str, ...] = ()  # a raw answer, outside the envelope, of these types
+    form: dict[str, Any] | None = None  # a multipart/form-data request body: its properties
 
 
 _SCHEMAS: dict[str, Schema | type[Schema]] = {
@@ -43,12 +44,15 @@ _SCHEMAS: dict[str, Schema | type[Schema]] = {
     "BatchDelete": tasks.BatchDeleteSchema,
     "AccountCreate": accounts.AccountSchema,
     "AccountPatch": accounts.AccountSchema(partial=True),
+    "MaterialPatch": materials.MaterialPatch,
 }
 
 # Fields apispec cannot type by their class: they accept more than one JSON type.
 _FIELDS: dict[type[fields.Field], dict[str, Any]] = {
     accounts.Tags: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
                     "description": "a comma-separated string or a list"},
+    materials.TagsField: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                          "description": "a comma-separated string or a list"},
     AddSound: {"enum": [*ADD_SOUND_VALUES, -1, 0, 1]},
 }
 
@@ -77,6 +81,17 @@ def _operations() -> dict[Callable[..., Any], Operation]:
                                   "force=1)", query=devices.LookQuery, media=("image/png",)),
         devices.dump: Operation("The phone's screen now, its uiautomator dump (refused while a task runs on "
                                 "it unless force=1)", query=devices.LookQuery, media=("application/xml",)),
+        materials.upload: Operation(
+            "Upload videos and images into the material library (deduplicated by content)",
+            form={"file": {"type": "string", "format": "binary", "description": "one part per file"},
+                  "tags": {"type": "string", "description": "comma-separated; the first is the folder"}},
+            data=shapes.UploadedSchema),
+        materials.list_materials: Operation("List the material library", query=materials.MaterialQuery,
+                                            data=shapes.MaterialPageSchema),
+        materials.get_material: Operation("One material", data=shapes.MaterialSchema),
+        materials.update_material: Operation("Change a material's tags", body="MaterialPatch",
+                                             data=shapes.MaterialSchema),
+        materials.delete_material: Operation("Delete a material and its file", data=shapes.DeletedSchema),
         accounts.list_accounts: Operation("List accounts", query=accounts.AccountQuery,
                                           data=shapes.AccountPageSchema),
         accounts.create_account: Operation("Register an account", body="AccountCreate",
@@ -182,6 +197,9 @@ def _operation(route: web.AbstractRoute, op: Operation | None) -> dict[str, Any]
         operation["parameters"] = [{"in": "query", "schema": op.query}]
     if op and op.body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+    if op and op.form:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "properties": op.form}}}}
     return operation
 
 

@@ -11,6 +11,7 @@ from tikmatrixd.core import names
 from tikmatrixd.core.devices import Account, Device
 from tikmatrixd.core.tasks import Task
 from tikmatrixd.runtime.dispatcher import LiveDevice
+from tikmatrixd.store.materials import Material
 
 
 def timestamp(value: float | None, tz: tzinfo | None) -> str | None:
@@ -84,3 +85,24 @@ def device(device: Device, live: LiveDevice) -> dict[str, Any]:
         "healthy": live.healthy,
         "running_task_id": live.running_task_id,
     }
+
+
+def material(material: Material, tz: tzinfo | None) -> dict[str, Any]:
+    return {
+        "id": material.id,
+        "sha256": material.sha256,
+        "name": material.name,
+        "kind": material.kind,
+        "size": material.size,
+        "tags": material.tags,
+        "path": material.path,
+        "created_at": timestamp(material.created_at, tz),
+        "posted_count": material.posted_count,
+        "posted_by": [_poster(key) for key in material.posted_by],
+    }
+
+
+def _poster(key: str) -> dict[str, str]:
+    """posted_media's "platform:username" (or "serial:<serial>" for a post with no account)."""
+    kind, _, value = key.partition(":")
+    return {"serial": value} if kind == "serial" else {"platform": kind, "username": names.display(value)}

@@ -149,3 +149,38 @@ class AccountPageSchema(Shape):
 class HealthSchema(Shape):
     status = fields.String()
     tasks = fields.Integer(metadata={"description": "tasks in the store"})
+
+
+class PosterSchema(Shape):
+    platform = fields.String()
+    username = fields.String()
+    serial = fields.String(metadata={"description": "a post made with no account, on this phone"})
+
+
+class MaterialSchema(Shape):
+    id = fields.Integer()
+    sha256 = fields.String()
+    name = fields.String()
+    kind = fields.String(metadata={"enum": ["video", "image"]})
+    size = fields.Integer()
+    tags = fields.List(fields.String())
+    path = fields.String(metadata={"description": "where the file lies on the daemon's host"})
+    created_at = _timestamp()
+    posted_count = fields.Integer()
+    posted_by = fields.List(fields.Nested(PosterSchema))
+
+
+class UploadedMaterialSchema(MaterialSchema):
+    created = fields.Boolean(metadata={"description": "false: that content was in the library already"})
+
+
+class UploadedSchema(Shape):
+    materials = fields.List(fields.Nested(UploadedMaterialSchema))
+    created_count = fields.Integer()
+
+
+class MaterialPageSchema(Shape):
+    materials = fields.List(fields.Nested(MaterialSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -139,9 +140,37 @@ def _zone(config: Any) -> Any:
     return config.tz or datetime.now().astimezone().tzinfo
 
 
+#: A library material named in a post's material_list instead of a path.
+MATERIAL_REF = re.compile(r"material:\d{1,18}|sha256:[0-9a-fA-F]{64}")
+
+
+async def _resolve_materials(app: web.Application, body: dict[str, Any]) -> None:
+    """``material:ID`` and ``sha256:HEX`` in a post's material_list → the files' paths (one store
+    hop, only when a request names materials); an unknown one is 40001, naming it."""
+    config = body.get("script_config")
+    listed = config.get("material_list") if isinstance(config, dict) else None
+    if body.get("script_name") != "post" or not isinstance(listed, list):
+        return
+    refs = {item: _ref_key(item) for item in listed if isinstance(item, str) and MATERIAL_REF.fullmatch(item)}
+    if not refs:
+        return
+    paths = await app[keys.STORE].materials.resolve(list(refs.values()))
+    missing = {f"script_config.material_list.{i}": [f"no material {item} in the library"]
+               for i, item in enumerate(listed) if item in refs and refs[item] not in paths}
+    if missing:
+        raise InvalidParameters.fields(missing)
+    config["material_list"] = [paths[refs[item]] if item in refs else item for item in listed]
+
+
+def _ref_key(ref: str) -> str:
+    kind, value = ref.split(":", 1)
+    return f"material:{int(value)}" if kind == "material" else f"sha256:{value.lower()}"
+
+
 @routes.post("/api/v1/task")
 async def create_task(request: web.Request) -> web.Response:
     body = await json_object(request)
+    await _resolve_materials(request.app, body)
     create, script = _validate_create(request.app, body, request.app[keys.CLOCK]())
     created = await request.app[keys.STORE].tasks.create(
         create, script, request.app[keys.CONFIG].tasks.max_per_request

@@ -14,6 +14,7 @@ from tikmatrixd.config import Config
 from tikmatrixd.core.errors import InvalidParameters
 from tikmatrixd.core.status import ErrorReason, error
 from tikmatrixd.events import EventBus
+from tikmatrixd.library import Library
 from tikmatrixd.runtime.dispatcher import LiveDevice
 from tikmatrixd.runtime.manager import DeviceManager
 from tikmatrixd.runtime.scheduler import Scheduler
@@ -32,13 +33,14 @@ STOP_WAIT = 2.0
 class Runtime:
     def __init__(self, config: Config, store: Store, runners: Mapping[str, Runner | None], *,
                  clock: Callable[[], float], events: EventBus, artifacts: Artifacts,
-                 rng: random.Random | None = None) -> None:
+                 library: Library | None = None, rng: random.Random | None = None) -> None:
         self._config = config
         self._store = store
         self._runners = runners
         self._clock = clock
         self._events = events
         self._artifacts = artifacts
+        self._library = library
         self._rng = rng or random.Random()
         self._manager: DeviceManager | None = None
         self._scheduler: Scheduler | None = None
@@ -60,7 +62,7 @@ class Runtime:
         self._manager = DeviceManager(WorkerDeps(
             config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
             runners=self._runners, clock=self._clock, rng=self._rng, events=self._events,
-            packs=packs, artifacts=self._artifacts))
+            packs=packs, artifacts=self._artifacts, library=self._library))
         self._manager.start()
 
     async def close(self) -> None:

@@ -30,6 +30,7 @@ from tikmatrixd.core import schedule
 from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
 from tikmatrixd.events import EventBus
+from tikmatrixd.library import Library
 from tikmatrixd.runtime import probe
 from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
@@ -66,6 +67,7 @@ class WorkerDeps:
     events: EventBus
     packs: Mapping[str, Pack]
     artifacts: Artifacts
+    library: Library | None = None
 
 
 class DeviceWorker:
@@ -200,7 +202,8 @@ class DeviceWorker:
         ctx = RunContext(task=task, adb=self._adb, platform=claim.platform,
                          package=claim.package or PACKAGES[claim.platform], log=task_log,
                          ui=Ui(self._adb, pack, task_log, timeout=self._deps.config.ui.screen_timeout), pack=pack,
-                         media_roots=self._deps.config.media.roots, history=self._deps.store.media)
+                         media_roots=self._deps.config.media.roots, history=self._deps.store.media,
+                         library=self._deps.library)
         counter: collections.Counter[str] = collections.Counter()
         task_log.info("task running", username=task.username)
         self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")

@@ -13,6 +13,7 @@ from tikmatrixd.core.status import ScriptFailure
 if TYPE_CHECKING:
     from tikmatrixd.adb.device import DeviceAdb
     from tikmatrixd.core.tasks import Task
+    from tikmatrixd.library import Library
     from tikmatrixd.store.media import MediaQueries
     from tikmatrixd.ui.driver import Ui
     from tikmatrixd.ui.selectors import Pack
@@ -34,6 +35,7 @@ class RunContext:
     pack: "Pack"
     media_roots: tuple[str, ...] = ()  # the first is the material library
     history: "MediaQueries | None" = None  # what each account already posted
+    library: "Library | None" = None  # the material library (the first media root)
 
 
 class Runner(Protocol):

@@ -5,19 +5,25 @@
 - ``localFolder``: ``material_path``, or its ``@username/`` sub-folder when
   the account has one; a ``caption.txt`` there (one caption per line)
   supplies the caption when the task has none.
-- ``materialLibrary``: the first media root, narrowed to the sub-folders
-  named in ``materials_tags``.
-Folder sources skip files the account has already posted, in name order.
+- ``materialLibrary``: the material library (the first media root, every
+  upload and every file copied there), narrowed to the tags named in
+  ``materials_tags`` (sub-folders, or tags given at upload), never content
+  the account already posted, even re-uploaded under another name.
+Sources skip files the account has already posted, in name order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tikmatrixd.core.status import ScriptFailure
+
+if TYPE_CHECKING:
+    from tikmatrixd.library import Library
 
 VIDEO_EXT = (".mp4", ".mov", ".m4v", ".webm", ".3gp")
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp")
@@ -59,16 +65,30 @@ def pick(config: dict[str, Any], username: str | None, posted: set[str], roots: 
     return Selection(fresh[:wanted], caption)
 
 
+async def pick_from_library(config: dict[str, Any], library: "Library | None", account: str,
+                            rng: random.Random) -> Selection:
+    """``materialLibrary``: the first unposted materials of the kind and tags asked for."""
+    if library is None:
+        raise ScriptFailure("no_media_library", "no media roots are configured", acted=False)
+    await library.sync()
+    tags = [t.strip() for t in config.get("materials_tags", "").split(",") if t.strip()]
+    kind = "video" if config["content_type"] == 0 else "image"
+    fresh = await library.candidates(kind, tags, account)
+    wanted = count(config)
+    if len(fresh) < wanted:
+        where = f"tagged {', '.join(tags)}" if tags else "in the library"
+        raise ScriptFailure("no_media_left", f"{len(fresh)} unposted {kind}(s) {where}; this post needs {wanted}",
+                            acted=False)
+    folder = os.path.join(library.root, tags[0]) if tags else library.root
+    caption = config.get("captions", "") or await asyncio.to_thread(_caption_from_file, folder, rng)
+    return Selection([m.path for m in fresh[:wanted]], caption)
+
+
 def _folders(config: dict[str, Any], username: str | None, roots: tuple[str, ...]) -> list[str]:
-    if config.get("material_source") == "localFolder":
-        base = config["material_path"]
-        mine = os.path.join(base, f"@{username}") if username else ""
-        folders = [mine if mine and os.path.isdir(mine) else base]
-    else:
-        if not roots:
-            raise ScriptFailure("no_media_library", "no media roots are configured", acted=False)
-        tags = [t.strip() for t in config.get("materials_tags", "").split(",") if t.strip()]
-        folders = [os.path.join(roots[0], tag) for tag in tags] if tags else [roots[0]]
+    """``localFolder``: the folder, or the account's ``@username`` sub-folder when there is one."""
+    base = config["material_path"]
+    mine = os.path.join(base, f"@{username}") if username else ""
+    folders = [mine if mine and os.path.isdir(mine) else base]
     for folder in folders:
         if not _inside(folder, roots) or not os.path.isdir(folder):
             raise ScriptFailure("media_missing", f"media folder {folder} is not readable inside the media roots",

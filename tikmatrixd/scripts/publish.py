@@ -55,8 +55,11 @@ class PostRunner:
     async def run(self, ctx: RunContext) -> dict[str, Any]:
         config = ctx.task.script_config
         account = self._account(ctx)
-        posted = await ctx.history.posted(account) if ctx.history else set()
-        selection = media.pick(config, ctx.task.username, posted, ctx.media_roots, self._rng)
+        if "material_list" not in config and config.get("material_source") != "localFolder":
+            selection = await media.pick_from_library(config, ctx.library, account, self._rng)
+        else:
+            posted = await ctx.history.posted(account) if ctx.history else set()
+            selection = media.pick(config, ctx.task.username, posted, ctx.media_roots, self._rng)
         way = self._way(ctx, config, len(selection.files))
         remote = self._pushed[ctx.task.id] = mediastore.remote_paths(ctx.task.id, selection.files)
         staged = await mediastore.stage(ctx, selection.files, remote)

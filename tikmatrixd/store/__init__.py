@@ -10,6 +10,7 @@ import aiosqlite
 
 from tikmatrixd.store.accounts import AccountQueries
 from tikmatrixd.store.devices import DeviceQueries
+from tikmatrixd.store.materials import MaterialQueries
 from tikmatrixd.store.media import MediaQueries
 from tikmatrixd.store.schema import migrate
 from tikmatrixd.store.tasks import TaskQueries
@@ -30,6 +31,7 @@ class Store:
         self.devices = DeviceQueries(self.run)
         self.accounts = AccountQueries(self.run)
         self.media = MediaQueries(self.run)
+        self.materials = MaterialQueries(self.run)
 
     @classmethod
     async def open(cls, path: str) -> "Store":

@@ -19,10 +19,13 @@ class MediaQueries:
         return await self._run(posted)
 
     async def record(self, account: str, paths: Iterable[str], task_id: int, now: float) -> None:
-        rows = [(account, path, task_id, now) for path in paths]
+        """Posted by ``account``: by path, and by content when the file is in the library."""
+        rows = [(account, path, task_id, now, path) for path in paths]
 
         def record(conn: sqlite3.Connection) -> None:
             with transaction(conn):
-                conn.executemany("INSERT OR REPLACE INTO posted_media VALUES (?, ?, ?, ?)", rows)
+                conn.executemany(
+                    "INSERT OR REPLACE INTO posted_media (account, path, task_id, posted_at, sha256)"
+                    " VALUES (?, ?, ?, ?, (SELECT sha256 FROM materials WHERE path = ?))", rows)
 
         await self._run(record)

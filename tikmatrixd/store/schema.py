@@ -155,6 +155,24 @@ MIGRATIONS: list[str] = [
     CREATE INDEX accounts_username ON accounts(username);
     CREATE INDEX accounts_device ON accounts(device, id);
     """,
+    # 5: the material library: every file under the first media root, by content (uploads and
+    # files copied there by hand alike); posts remember the content they published.
+    """
+    CREATE TABLE materials (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256        TEXT NOT NULL UNIQUE,
+        path          TEXT NOT NULL UNIQUE,  -- real path, inside the library
+        name          TEXT NOT NULL,
+        kind          TEXT NOT NULL,          -- video | image
+        size          INTEGER NOT NULL,
+        mtime         REAL NOT NULL,          -- the file's, when indexed: a changed file is hashed again
+        tags          TEXT NOT NULL DEFAULT '[]',
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX materials_kind ON materials(kind, id);
+    ALTER TABLE posted_media ADD COLUMN sha256 TEXT;
+    CREATE INDEX posted_media_sha256 ON posted_media(sha256, account);
+    """,
 ]
 
 
