@@ -30,3 +30,10 @@ def test_every_route_in_readme():
         example = example.replace("{account_id}", "1").replace("{material_id}", "7").replace("{serial}", "R58M12345")
         example = example.replace("/api/v1", "$API")
         assert example in README or path in README, f"{route.method} {path}"
+
+
+def test_every_failure_reason_in_readme():
+    from tikmatrixd.core.status import ErrorReason
+
+    for reason in ErrorReason:
+        assert f"``{reason.value}``" in README or f"``{reason.value}:" in README, reason

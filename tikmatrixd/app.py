@@ -18,6 +18,7 @@ from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
 from tikmatrixd.events import EventBus
 from tikmatrixd.library import Library
+from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.runtime.runtime import Runtime
@@ -67,6 +68,9 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         Device(serial=d.serial, name=d.name, platform=d.platform) for d in config.devices
     )
     app[keys.STORE] = store
+    app[keys.LIFECYCLE] = lifecycle = Lifecycle(store, app[keys.EVENTS], app[keys.ARTIFACTS], app[keys.CLOCK])
+    if keys.DISPATCHER in app:  # given (tests of the API alone); else the runtime attaches itself
+        lifecycle.attach(app[keys.DISPATCHER])
     log.info("store open", path=config.store.path)
     yield
     await store.close()
@@ -100,7 +104,8 @@ def runtime_ctx(runners: Mapping[str, Runner | None]) -> Callable[[web.Applicati
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = Runtime(app[keys.CONFIG], app[keys.STORE], runners, clock=app[keys.CLOCK],
-                          events=app[keys.EVENTS], artifacts=app[keys.ARTIFACTS], library=app[keys.LIBRARY])
+                          events=app[keys.EVENTS], artifacts=app[keys.ARTIFACTS], lifecycle=app[keys.LIFECYCLE],
+                          library=app[keys.LIBRARY])
         await runtime.start()
         app[keys.DISPATCHER] = runtime
         yield

@@ -8,24 +8,32 @@ told so with a ``dropped`` count on the next event it reads.
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
 
 QUEUE_SIZE = 1000
-# Every kind published, with what its data carries.
-KINDS = (
-    "task",           # id, serial (absent for tasks interrupted at start-up), status_text, reason?, retry_count?
-    "device",         # serial, then state + adb_server, or healthy
-    "tasks_created",  # task_ids, script_name
-    "tasks_retried",  # count
-    "tasks_deleted",  # task_ids
-)
+
+
+class Kind(enum.StrEnum):
+    """Every kind of event, with what its data carries; publishers and the ``kinds`` filter use this list."""
+
+    TASK = "task"                    # id, serial (absent for tasks interrupted at start-up), status_text,
+                                     # reason?, retry_count?
+    DEVICE = "device"                # serial, then state + adb_server, or healthy
+    ACCOUNT = "account"              # id, username, cooldown_until
+    TASKS_CREATED = "tasks_created"  # task_ids, script_name
+    TASKS_RETRIED = "tasks_retried"  # count
+    TASKS_DELETED = "tasks_deleted"  # task_ids
+
+
+KINDS = tuple(kind.value for kind in Kind)
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # one of KINDS
+    kind: Kind
     data: dict[str, Any]
     at: float = field(default_factory=time.time)
 
@@ -85,7 +93,7 @@ class EventBus:
         self._listeners: list[Callable[[Event], None]] = []
         self._closed = False
 
-    def publish(self, kind: str, **data: Any) -> None:
+    def publish(self, kind: Kind, **data: Any) -> None:
         event = Event(kind, data)
         for listener in self._listeners:
             listener(event)

@@ -10,6 +10,7 @@ from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.events import EventBus
 from tikmatrixd.library import Library
+from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
@@ -20,6 +21,8 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 EVENTS = web.AppKey("events", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
 ARTIFACTS = web.AppKey("artifacts", Artifacts)
+# Every task state change goes through it.
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 # The material library; None when no media root is configured.
 LIBRARY = web.AppKey("library", Library | None)  # type: ignore[arg-type]
 # Seconds since the epoch; tests replace it to control scheduling.

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import SERIALS, TZ
+from tests.conftest import SERIALS
 from tests.helpers import call
 
 

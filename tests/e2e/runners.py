@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from tikmatrixd.scripts.app import PROFILE_URLS
+from tikmatrixd.core.status import ErrorReason
 from tikmatrixd.scripts.base import RunContext, ScriptFailure
 
 
@@ -32,7 +33,7 @@ class OpenProfile:
                 await ctx.adb.shell(["sleep", "0.05"])
         if target.startswith("fail"):
             await ctx.adb.shell(["echo", target])
-            raise ScriptFailure("ui_timeout", f"no profile for @{target}", acted=False)
+            raise ScriptFailure(ErrorReason.UI_TIMEOUT, f"no profile for @{target}", acted=False)
         url = PROFILE_URLS[ctx.platform].format(target)
         await ctx.adb.shell(["am", "start", "-a", "android.intent.action.VIEW", "-d", url, ctx.package])
         return {"opened": target}

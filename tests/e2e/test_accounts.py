@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.e2e.test_runtime import finished
 from tests.helpers import call
+from tikmatrixd.config import RetryPolicy
 
 TIKTOK = "com.zhiliaoapp.musically"
 
@@ -77,7 +78,8 @@ async def test_daily_cap_reached_mid_batch(phones):
     tasks = await finished(client, ids, timeout=60)
     assert [t["status_text"] for t in tasks] == ["completed", "completed", "failed", "failed"]
     assert {t["error"]["reason"] for t in tasks[2:]} == {"daily_cap"}
-    assert all(t["result"]["adb_calls"] == 0 for t in tasks[2:])  # refused without touching the phone
+    # Refused in the claim: never marked running, the phone never touched.
+    assert all(t["started_at"] is None and t["result"] is None for t in tasks[2:])
     assert follows_by_account(phone) == {name: ["one", "two"]}
 
 
@@ -126,7 +128,7 @@ async def test_disabled_accounts_never_run(phones):
     assert status == 200
     tasks = await finished(client, [first, second], timeout=60)
     assert (tasks[1]["status_text"], tasks[1]["error"]["reason"]) == ("failed", "account_disabled")
-    assert tasks[1]["result"]["adb_calls"] == 0
+    assert tasks[1]["started_at"] is None and tasks[1]["result"] is None  # never marked running
     assert "esa" not in follows_by_account(phone).get(name, [])
     status, body = await call(client, "POST", "/api/v1/task", json={
         "usernames": [name], "script_name": "follow", "script_config": {"target_users": ["esa"]}})
@@ -184,3 +186,16 @@ async def test_match_accounts_rejects_bad_input(phones):
         assert (status, answer["code"]) == (400, 40001), body
     _, stats = await call(client, "GET", "/api/v1/task/stats")
     assert stats["data"]["total"] == 0
+
+
+async def test_a_task_refused_for_its_account_is_never_retried(phones):
+    """A retry policy retries what failed while trying, not what could not be tried (issue 14)."""
+    farm, client = await phones(1, real_scripts=True, caps={"follow": 1},
+                                retry={"follow": RetryPolicy(attempts=3, delay=0.0, jitter=0.0)})
+    phone = farm[0]
+    name = phone.state.apps[TIKTOK].current
+    await register(client, phone, name)
+    ids = await follow(client, ["one", "two"], usernames=[name])
+    tasks = await finished(client, ids, timeout=60)
+    assert [(t["status_text"], t["retry_count"]) for t in tasks] == [("completed", 0), ("failed", 0)]
+    assert tasks[1]["error"]["reason"] == "daily_cap"

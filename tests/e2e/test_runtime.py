@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tests.conftest import TZ
 from tests.e2e.conftest import wait_until
 from tests.helpers import call
-from tikmatrixd.config import RetryConfig, RetryPolicy
+from tikmatrixd.config import RetryPolicy
 
 TIKTOK = "com.zhiliaoapp.musically"
 

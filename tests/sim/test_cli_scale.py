@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import urllib.request
 
 from tikmatrixd.sim import adbhost
-from tikmatrixd.sim.testing import SimFarm, free_port, free_port_run
+from tikmatrixd.sim.testing import SimFarm, free_port_run
 
 SCALE_DEVICES = 200
 

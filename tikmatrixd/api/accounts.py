@@ -115,10 +115,8 @@ async def match_accounts(request: web.Request) -> web.Response:
         script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(args["platforms"]))},
         source="api", start_time=None, scheduled_at=now, created_at=now,
         selection=TargetSelection(serials=tuple(dict.fromkeys(args["serials"]))))
-    created = await request.app[keys.STORE].tasks.create(
-        create, MATCH_ACCOUNTS, request.app[keys.CONFIG].tasks.max_per_request)
-    request.app[keys.DISPATCHER].wake(created.serials)
-    request.app[keys.EVENTS].publish("tasks_created", task_ids=created.ids, script_name=create.script_name)
+    created = await request.app[keys.LIFECYCLE].create(create, MATCH_ACCOUNTS,
+                                                       request.app[keys.CONFIG].tasks.max_per_request)
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 

@@ -14,7 +14,6 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from yarl import URL
 
-from tikmatrixd import keys
 from tikmatrixd.config import Config, is_loopback
 from tikmatrixd.core.errors import ForeignOrigin, InvalidParameters, PlanHasNoApi, Unauthorized
 

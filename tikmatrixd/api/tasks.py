@@ -19,7 +19,7 @@ from tikmatrixd.api.parsing import json_object, load, path_id, query
 from tikmatrixd.core import schedule
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core.errors import InvalidParameters, NotFound, ScriptNameMissing, ScriptNotSupported, TaskNotFound
-from tikmatrixd.core.status import ErrorReason, TaskStatus, error
+from tikmatrixd.core.status import TaskStatus
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
 from tikmatrixd.fields import Serial, StrictBool, StrictInt, Username, flatten_errors
 from tikmatrixd.scripts import SCRIPTS
@@ -172,12 +172,7 @@ async def create_task(request: web.Request) -> web.Response:
     body = await json_object(request)
     await _resolve_materials(request.app, body)
     create, script = _validate_create(request.app, body, request.app[keys.CLOCK]())
-    created = await request.app[keys.STORE].tasks.create(
-        create, script, request.app[keys.CONFIG].tasks.max_per_request
-    )
-    request.app[keys.DISPATCHER].wake(created.serials)
-    log.info("tasks created", task_ids=_span(created.ids), script=create.script_name, serials=len(created.serials))
-    request.app[keys.EVENTS].publish("tasks_created", task_ids=created.ids, script_name=create.script_name)
+    created = await request.app[keys.LIFECYCLE].create(create, script, request.app[keys.CONFIG].tasks.max_per_request)
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 
@@ -211,18 +206,13 @@ async def task_stats(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/task/batch")
 async def delete_batch(request: web.Request) -> web.Response:
     ids = load(BATCH_SCHEMA, await json_object(request))["task_ids"]
-    deleted = await request.app[keys.STORE].tasks.delete(ids)
-    await _cancel_running(request.app, deleted.tasks)
+    deleted = await request.app[keys.LIFECYCLE].delete(ids)
     return ok({"deleted_count": len(deleted.tasks), "not_found": deleted.not_found})
 
 
 @routes.post("/api/v1/task/retry-all")
 async def retry_all(request: web.Request) -> web.Response:
-    serials = await request.app[keys.STORE].tasks.retry_all(request.app[keys.CLOCK]())
-    request.app[keys.DISPATCHER].wake(set(serials))
-    log.info("tasks retried", count=len(serials))
-    request.app[keys.EVENTS].publish("tasks_retried", count=len(serials))
-    return ok({"retried_count": len(serials)})
+    return ok({"retried_count": await request.app[keys.LIFECYCLE].retry_all()})
 
 
 @routes.get(r"/api/v1/task/{task_id:\d+}")
@@ -234,32 +224,21 @@ async def get_task(request: web.Request) -> web.Response:
 @routes.delete(r"/api/v1/task/{task_id:\d+}")
 async def delete_task(request: web.Request) -> web.Response:
     task_id = path_id(request, "task_id", "task")
-    deleted = await request.app[keys.STORE].tasks.delete([task_id])
+    deleted = await request.app[keys.LIFECYCLE].delete([task_id])
     if not deleted.tasks:
         raise TaskNotFound(task_id)
-    await _cancel_running(request.app, deleted.tasks)
     return ok({"deleted_count": 1})
 
 
 @routes.post(r"/api/v1/task/{task_id:\d+}/stop")
 async def stop_task(request: web.Request) -> web.Response:
-    task_id = path_id(request, "task_id", "task")
-    stopped = error(ErrorReason.STOPPED, "stopped through the API")
-    task, before = await request.app[keys.STORE].tasks.stop(task_id, stopped, request.app[keys.CLOCK]())
-    log.info("task stopped", task_id=task_id, was=before.text)
-    request.app[keys.EVENTS].publish("task", id=task_id, serial=task.serial, status_text="failed", reason="stopped")
-    if before is TaskStatus.RUNNING:
-        await request.app[keys.DISPATCHER].cancel([task_id])
+    task = await request.app[keys.LIFECYCLE].stop(path_id(request, "task_id", "task"))
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
 @routes.post(r"/api/v1/task/{task_id:\d+}/retry")
 async def retry_task(request: web.Request) -> web.Response:
-    task = await request.app[keys.STORE].tasks.retry(path_id(request, "task_id", "task"), request.app[keys.CLOCK]())
-    request.app[keys.DISPATCHER].wake([task.serial])
-    log.info("task retried", task_id=task.id, retry_count=task.retry_count)
-    request.app[keys.EVENTS].publish("task", id=task.id, serial=task.serial, status_text="pending",
-                                     retry_count=task.retry_count)
+    task = await request.app[keys.LIFECYCLE].retry(path_id(request, "task_id", "task"))
     return ok(render.task(task, request.app[keys.CONFIG].tz))
 
 
@@ -280,19 +259,3 @@ async def get_artifact(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise NotFound(f"task {task_id} has no artifact {name}")
     return web.FileResponse(path, headers={"Content-Type": ARTIFACT_TYPES[name]})
-
-
-async def _cancel_running(app: web.Application, tasks: list[Any]) -> None:
-    """Deleted rows first, then cancel: a worker can no longer claim them."""
-    if tasks:
-        log.info("tasks deleted", task_ids=_span([task.id for task in tasks]))
-        app[keys.EVENTS].publish("tasks_deleted", task_ids=[task.id for task in tasks])
-    await app[keys.ARTIFACTS].delete(task.id for task in tasks)
-    running = [task.id for task in tasks if task.status is TaskStatus.RUNNING]
-    if running:
-        await app[keys.DISPATCHER].cancel(running)
-
-
-def _span(ids: list[int]) -> str:
-    """A short form of a possibly long id list for the log line."""
-    return ",".join(map(str, ids)) if len(ids) <= 5 else f"{ids[0]}..{ids[-1]} ({len(ids)})"

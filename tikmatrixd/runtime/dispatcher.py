@@ -21,6 +21,9 @@ class Dispatcher(Protocol):
     def wake(self, serials: Iterable[str]) -> None:
         """Pending tasks were created or retried on these devices."""
 
+    def wake_at(self, when: float, serial: str) -> None:
+        """A task of this device becomes due at ``when`` (an automatic retry, an account's rest)."""
+
     async def cancel(self, task_ids: Iterable[int]) -> None:
         """Cancel the running scripts of these tasks; return once they have
         cleaned up (or after a short bound). The store already holds their final status."""
@@ -39,6 +42,9 @@ class NullDispatcher:
     """Runs nothing: the API works on its own (tests, a daemon without adb)."""
 
     def wake(self, serials: Iterable[str]) -> None:
+        pass
+
+    def wake_at(self, when: float, serial: str) -> None:
         pass
 
     async def cancel(self, task_ids: Iterable[int]) -> None:

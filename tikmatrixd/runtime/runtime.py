@@ -12,9 +12,10 @@ from tikmatrixd.adb.device import AdbPool
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.errors import InvalidParameters
-from tikmatrixd.core.status import ErrorReason, error
+from tikmatrixd.core.status import ErrorReason
 from tikmatrixd.events import EventBus
 from tikmatrixd.library import Library
+from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.runtime.dispatcher import LiveDevice
 from tikmatrixd.runtime.manager import DeviceManager
 from tikmatrixd.runtime.scheduler import Scheduler
@@ -32,7 +33,7 @@ STOP_WAIT = 2.0
 
 class Runtime:
     def __init__(self, config: Config, store: Store, runners: Mapping[str, Runner | None], *,
-                 clock: Callable[[], float], events: EventBus, artifacts: Artifacts,
+                 clock: Callable[[], float], events: EventBus, artifacts: Artifacts, lifecycle: Lifecycle,
                  library: Library | None = None, rng: random.Random | None = None) -> None:
         self._config = config
         self._store = store
@@ -41,6 +42,7 @@ class Runtime:
         self._events = events
         self._artifacts = artifacts
         self._library = library
+        self._lifecycle = lifecycle
         self._rng = rng or random.Random()
         self._manager: DeviceManager | None = None
         self._scheduler: Scheduler | None = None
@@ -49,20 +51,15 @@ class Runtime:
     async def start(self) -> None:
         """Recover from a previous process, then follow the adb servers."""
         packs = load_packs(self._config.ui.selectors_dir)  # a broken pack stops the start, not a task
-        interrupted = await self._store.tasks.interrupt_running(
-            error(ErrorReason.INTERRUPTED, "the daemon stopped while the task was running; not re-run"),
-            self._clock())
-        if interrupted:
-            log.warning("tasks interrupted by the previous shutdown", task_ids=interrupted)
-            for task_id in interrupted:
-                self._events.publish("task", id=task_id, status_text="failed", reason="interrupted")
+        await self._lifecycle.interrupt_running()
+        self._lifecycle.attach(self)
         await self._store.devices.forget_states()
         self._pool = AdbPool(self._config.adb_threads, self._config.adb.call_timeout)
         self._scheduler = Scheduler(self._wake_one, self._clock)
         self._manager = DeviceManager(WorkerDeps(
             config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
             runners=self._runners, clock=self._clock, rng=self._rng, events=self._events,
-            packs=packs, artifacts=self._artifacts, library=self._library))
+            packs=packs, artifacts=self._artifacts, lifecycle=self._lifecycle, library=self._library))
         self._manager.start()
 
     async def close(self) -> None:
@@ -77,6 +74,10 @@ class Runtime:
     def wake(self, serials: Iterable[str]) -> None:
         for serial in serials:
             self._wake_one(serial)
+
+    def wake_at(self, when: float, serial: str) -> None:
+        if self._scheduler is not None:
+            self._scheduler.at(when, serial)
 
     def _wake_one(self, serial: str) -> None:
         worker = self._manager.worker(serial) if self._manager else None

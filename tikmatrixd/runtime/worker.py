@@ -28,9 +28,10 @@ from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core import schedule
 from tikmatrixd.core.platforms import PACKAGES
-from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, TaskStatus, error
-from tikmatrixd.events import EventBus
+from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, error
+from tikmatrixd.events import EventBus, Kind
 from tikmatrixd.library import Library
+from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.runtime import probe
 from tikmatrixd.runtime.scheduler import Scheduler
 from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
@@ -67,6 +68,7 @@ class WorkerDeps:
     events: EventBus
     packs: Mapping[str, Pack]
     artifacts: Artifacts
+    lifecycle: Lifecycle
     library: Library | None = None
 
 
@@ -88,6 +90,8 @@ class DeviceWorker:
         self.healthy: bool | None = None  # None until the first probe answered
         self._apps: dict[str, str] = {}  # package → version, from the first probe
         self._accounts: dict[str, str] = {}  # per app: the account the last task ran as
+        caps = deps.config.caps
+        self._default_caps = {name: getattr(caps, name) for name in ("post", "follow", "unfollow")}
 
     def start(self, after: Awaitable[Any] | None = None) -> None:
         """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
@@ -139,8 +143,8 @@ class DeviceWorker:
     async def _drain(self) -> None:
         deps = self._deps
         while not self._stopping:
-            now = deps.clock()
-            claim = await deps.store.tasks.claim_next(self.serial, now, schedule.day_start(now, deps.config.tz))
+            claim = await deps.lifecycle.start_next(self.serial, schedule.day_start(deps.clock(), deps.config.tz),
+                                                    self._default_caps)
             if claim.task is None:
                 if claim.next_at is not None:
                     deps.scheduler.at(claim.next_at, self.serial)
@@ -174,13 +178,13 @@ class DeviceWorker:
             except AdbError as problem:
                 if self.healthy is not False:
                     self._log.warning("device unhealthy", error=str(problem))
-                    deps.events.publish("device", serial=self.serial, healthy=False)
+                    deps.events.publish(Kind.DEVICE, serial=self.serial, healthy=False)
                 self.healthy = False
                 await self._pause(delay * (0.8 + 0.4 * deps.rng.random()))
                 delay = min(delay * 2, MAX_PROBE_BACKOFF)
                 continue
             if self.healthy is not True:
-                deps.events.publish("device", serial=self.serial, healthy=True)
+                deps.events.publish(Kind.DEVICE, serial=self.serial, healthy=True)
             if self.healthy is False:
                 self._log.info("device healthy again")
                 self._wake.set()  # tasks may have been created meanwhile
@@ -205,21 +209,18 @@ class DeviceWorker:
                          media_roots=self._deps.config.media.roots, history=self._deps.store.media,
                          library=self._deps.library)
         counter: collections.Counter[str] = collections.Counter()
-        task_log.info("task running", username=task.username)
-        self._deps.events.publish("task", id=task.id, serial=self.serial, status_text="running")
         self._cancel_reason, self.running_task_id = None, task.id
         result: dict[str, Any] | None = None
         failure: dict[str, str] | None = None
         acted, healthy = True, True
         try:
-            self._check_account(claim)
             result = await self._device_call(lambda: self._script(runner, ctx, counter))
         except asyncio.CancelledError:
             if self._cancel_reason is None:
                 raise
             failure = error(self._cancel_reason, CANCEL_MESSAGES[self._cancel_reason])
         except ScriptFailure as problem:
-            failure, acted = error(problem.reason, problem.message), problem.acted
+            failure, acted = problem.error(), problem.acted
         except DeviceGone as problem:
             failure, healthy = error(ErrorReason.DEVICE_DISCONNECTED, str(problem)), False
         except AdbTimeout as problem:
@@ -232,28 +233,17 @@ class DeviceWorker:
         finally:
             self.running_task_id = None
         result = {**(result or {}), "adb_calls": sum(counter.values()), "dumps": ctx.ui.dumps}
-        await self._record(claim, runner, result, failure, acted, task_log)
+        await self._record(claim, runner, result, failure, acted)
         return healthy
-
-    def _check_account(self, claim: Claim) -> None:
-        """Disabled accounts never run; a task over its account's daily cap fails untouched."""
-        task = claim.task
-        assert task is not None
-        if claim.account_disabled:
-            raise ScriptFailure("account_disabled", f"account @{task.username} is disabled", acted=False)
-        cap = claim.account_caps.get(task.script_name, getattr(self._deps.config.caps, task.script_name, 0))
-        if cap and claim.done_today >= cap:
-            raise ScriptFailure("daily_cap", f"@{task.username} already did {claim.done_today} {task.script_name} "
-                                f"today (cap {cap})", acted=False)
 
     async def _script(self, runner: Runner | None, ctx: RunContext, counter: collections.Counter[str]) -> Any:
         adb_device.calls.set(counter)  # this task's own context: counts its adb calls only
         if runner is None:
-            raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED.value,
+            raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED,
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)
         if ctx.package not in self._apps:  # known from the probe; a clone app is asked once
             if not await self._adb.installed(ctx.package):
-                raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed", acted=False)
+                raise ScriptFailure(ErrorReason.APP_NOT_INSTALLED, f"{ctx.package} is not installed", acted=False)
             self._apps[ctx.package] = ""
         try:
             return await runner.run(ctx)
@@ -288,44 +278,27 @@ class DeviceWorker:
             await self._deps.artifacts.save(ctx.task.id, files)
 
     async def _record(self, claim: Claim, runner: Runner | None, result: dict[str, Any],
-                      failure: dict[str, str] | None, acted: bool, task_log: Any) -> None:
+                      failure: dict[str, str] | None, acted: bool) -> None:
         deps, task = self._deps, claim.task
         assert task is not None
-        now = deps.clock()
         if failure is None:
             discovered = result.pop("discovered", None)
             if discovered is not None:  # match_accounts: what the phone has logged in
-                await deps.store.accounts.discover(self.serial, discovered, now)
-            recorded = await deps.store.tasks.finish(task.id, TaskStatus.COMPLETED, now, result=result)
-            task_log.info("task completed", adb_calls=result["adb_calls"], recorded=recorded)
+                await deps.store.accounts.discover(self.serial, discovered, deps.clock())
+            await deps.lifecycle.complete(task, result)
             if task.username and task.username != self._accounts.get(claim.platform):  # the script switched
                 self._accounts[claim.platform] = task.username
                 await deps.store.devices.set_current_account(self.serial, claim.platform, task.username)
-            if recorded:
-                deps.events.publish("task", id=task.id, serial=self.serial, status_text="completed")
             return
-        if failure["reason"] == "action_blocked" and task.account_id is not None:
-            until = now + deps.config.caps.cooldown
-            await deps.store.accounts.cool_down(task.account_id, until)
-            deps.scheduler.at(until, self.serial)
-            deps.events.publish("account", id=task.account_id, username=task.username, cooldown_until=until)
-            task_log.warning("account cooling down", account=task.username, seconds=deps.config.caps.cooldown)
+        if failure["reason"] == ErrorReason.ACTION_BLOCKED and task.account_id is not None:
+            await deps.lifecycle.cool_down(task, deps.clock() + deps.config.caps.cooldown)
         policy = getattr(deps.config.retry, task.script_name, None)
         retry = (policy is not None and task.retry_count < policy.attempts
                  and failure["reason"] not in NEVER_RETRIED
                  and (not acted or (runner is not None and runner.idempotent)))
         if retry:
             assert policy is not None
-            at = now + policy.delay * (1 + policy.jitter * deps.rng.uniform(-1, 1))
-            if await deps.store.tasks.requeue(task.id, at):
-                deps.scheduler.at(at, self.serial)
-                deps.events.publish("task", id=task.id, serial=self.serial, status_text="pending",
-                                    reason=failure["reason"], retry_count=task.retry_count + 1)
-                task_log.info("task failed; retrying", reason=failure["reason"], message=failure["message"],
-                              retry_in=round(at - now, 1), adb_calls=result["adb_calls"])
+            at = deps.clock() + policy.delay * (1 + policy.jitter * deps.rng.uniform(-1, 1))
+            if await deps.lifecycle.requeue(task, failure, at, result):
                 return
-        recorded = await deps.store.tasks.finish(task.id, TaskStatus.FAILED, now, result=result, error=failure)
-        task_log.info("task failed", reason=failure["reason"], message=failure["message"],
-                      adb_calls=result["adb_calls"], recorded=recorded)
-        if recorded:
-            deps.events.publish("task", id=task.id, serial=self.serial, status_text="failed", reason=failure["reason"])
+        await deps.lifecycle.fail(task, failure, result)

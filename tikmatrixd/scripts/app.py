@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tikmatrixd.core import names
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.ui.hierarchy import Node
 
@@ -24,7 +24,7 @@ async def open_profile(ctx: RunContext, user: str) -> None:
     answer = await ctx.ui.shell(["am", "start", "-a", "android.intent.action.VIEW", "-d", url, "-p", ctx.package])
     if "Error" in answer:
         await require_installed(ctx)
-        raise ScriptFailure("intent_failed", answer.strip().splitlines()[-1], acted=False)
+        raise ScriptFailure(ErrorReason.INTENT_FAILED, answer.strip().splitlines()[-1], acted=False)
 
 
 async def search_and_open(ctx: RunContext, user: str) -> None:
@@ -74,7 +74,7 @@ async def use_account(ctx: RunContext, username: str) -> None:
         await ctx.ui.tap_on(row)
         await ctx.ui.wait_for(ctx.pack["own_profile.username"].fill(user=username))
     except ScriptFailure:
-        raise ScriptFailure("account_mismatch", f"cannot switch {ctx.platform} on {ctx.adb.serial} to @{username} "
+        raise ScriptFailure(ErrorReason.ACCOUNT_MISMATCH, f"cannot switch {ctx.platform} on {ctx.adb.serial} to @{username} "
                             f"(active: @{current})", acted=False) from None
     ctx.log.info("switched account", account=username, previous=current)
 
@@ -87,4 +87,4 @@ async def close_app(ctx: RunContext) -> None:
 async def require_installed(ctx: RunContext) -> None:
     """After an intent the app did not take: ``app_not_installed`` if that is why."""
     if not await ctx.adb.installed(ctx.package):
-        raise ScriptFailure("app_not_installed", f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)
+        raise ScriptFailure(ErrorReason.APP_NOT_INSTALLED, f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)

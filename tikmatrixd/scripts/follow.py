@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_l
 from tikmatrixd import constants
 from tikmatrixd.core import names
 from tikmatrixd.fields import Username
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.scripts import app
 from tikmatrixd.scripts.base import Config, RunContext, Script, ScriptContext
 
@@ -98,7 +98,7 @@ class FollowRunner:
         follow_button, following_button = ctx.pack["profile.follow_button"], ctx.pack["profile.following_button"]
         shown, button = await ctx.ui.wait_for(following_button, follow_button)
         if await ctx.ui.find(ctx.pack["profile.username"].fill(user=user)) is None:
-            raise ScriptFailure("profile_not_found", f"the profile shown is not @{user}", acted=False)
+            raise ScriptFailure(ErrorReason.PROFILE_NOT_FOUND, f"the profile shown is not @{user}", acted=False)
         following = shown is following_button
         result: dict[str, Any] = {"target_user": names.display(user), "following": self.follow}
         if following == self.follow:

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 
 if TYPE_CHECKING:
     from tikmatrixd.library import Library
@@ -46,7 +46,7 @@ def pick(config: dict[str, Any], username: str | None, posted: set[str], roots: 
     if "material_list" in config:
         missing = [p for p in config["material_list"] if not _inside(p, roots) or not os.path.isfile(p)]
         if missing:
-            raise ScriptFailure("media_missing", f"no longer readable inside the media roots: {missing[0]}",
+            raise ScriptFailure(ErrorReason.MEDIA_MISSING, f"no longer readable inside the media roots: {missing[0]}",
                                 acted=False)
         return Selection(list(config["material_list"]), caption)
     folders = _folders(config, username, roots)
@@ -57,7 +57,7 @@ def pick(config: dict[str, Any], username: str | None, posted: set[str], roots: 
     fresh = [path for path in candidates if os.path.realpath(path) not in posted]
     wanted = count(config)
     if len(fresh) < wanted:
-        raise ScriptFailure("no_media_left",
+        raise ScriptFailure(ErrorReason.NO_MEDIA_LEFT,
                             f"{len(fresh)} unposted file(s) in {', '.join(folders)}; this post needs {wanted}",
                             acted=False)
     if not caption:
@@ -69,7 +69,7 @@ async def pick_from_library(config: dict[str, Any], library: "Library | None", a
                             rng: random.Random) -> Selection:
     """``materialLibrary``: the first unposted materials of the kind and tags asked for."""
     if library is None:
-        raise ScriptFailure("no_media_library", "no media roots are configured", acted=False)
+        raise ScriptFailure(ErrorReason.NO_MEDIA_LIBRARY, "no media roots are configured", acted=False)
     await library.sync()
     tags = [t.strip() for t in config.get("materials_tags", "").split(",") if t.strip()]
     kind = "video" if config["content_type"] == 0 else "image"
@@ -77,7 +77,7 @@ async def pick_from_library(config: dict[str, Any], library: "Library | None", a
     wanted = count(config)
     if len(fresh) < wanted:
         where = f"tagged {', '.join(tags)}" if tags else "in the library"
-        raise ScriptFailure("no_media_left", f"{len(fresh)} unposted {kind}(s) {where}; this post needs {wanted}",
+        raise ScriptFailure(ErrorReason.NO_MEDIA_LEFT, f"{len(fresh)} unposted {kind}(s) {where}; this post needs {wanted}",
                             acted=False)
     folder = os.path.join(library.root, tags[0]) if tags else library.root
     caption = config.get("captions", "") or await asyncio.to_thread(_caption_from_file, folder, rng)
@@ -91,7 +91,7 @@ def _folders(config: dict[str, Any], username: str | None, roots: tuple[str, ...
     folders = [mine if mine and os.path.isdir(mine) else base]
     for folder in folders:
         if not _inside(folder, roots) or not os.path.isdir(folder):
-            raise ScriptFailure("media_missing", f"media folder {folder} is not readable inside the media roots",
+            raise ScriptFailure(ErrorReason.MEDIA_MISSING, f"media folder {folder} is not readable inside the media roots",
                                 acted=False)
     return folders
 

@@ -15,7 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.scripts.media import VIDEO_EXT
 
@@ -79,7 +79,7 @@ async def stage(ctx: RunContext, local: list[str], remote: list[str]) -> list[St
             break
         await asyncio.sleep(wait)
     missing = [os.path.basename(p) for p in remote if os.path.basename(p) not in found]
-    raise ScriptFailure("media_scan_timeout", f"the phone's media store never listed {', '.join(missing)}",
+    raise ScriptFailure(ErrorReason.MEDIA_SCAN_TIMEOUT, f"the phone's media store never listed {', '.join(missing)}",
                         acted=False)
 
 

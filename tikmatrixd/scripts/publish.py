@@ -30,7 +30,7 @@ import random
 from typing import Any
 
 from tikmatrixd.core import names
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.scripts import app, media, mediastore, sound
 from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.scripts.mediastore import Staged
@@ -93,10 +93,10 @@ class PostRunner:
         way = config.get("post_way", "share")
         instagram_reel = config.get("placement") != "story" and config["content_type"] == 0
         if ctx.platform == "instagram" and way == "useSound" and not instagram_reel:
-            raise ScriptFailure("sound_unavailable", "Instagram takes a sound on reels only (not on a story "
+            raise ScriptFailure(ErrorReason.SOUND_UNAVAILABLE, "Instagram takes a sound on reels only (not on a story "
                                 "or an image post)", acted=False)
         if ctx.platform == "instagram" and config.get("add_product_link"):
-            raise ScriptFailure("product_link_unavailable", "product links are a TikTok Shop feature", acted=False)
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "product links are a TikTok Shop feature", acted=False)
         return "addButton" if way == "share" and count > 1 else way
 
     async def _share(self, ctx: RunContext, item: Staged, destination: str) -> None:
@@ -106,14 +106,14 @@ class PostRunner:
                                      "-n", f"{ctx.package}/{activity}"])
         if "Error" in answer:
             await app.require_installed(ctx)
-            raise ScriptFailure("share_failed", answer.strip().splitlines()[-1], acted=False)
+            raise ScriptFailure(ErrorReason.SHARE_FAILED, answer.strip().splitlines()[-1], acted=False)
 
     async def _pick(self, ctx: RunContext, thumbnail_selector: str, count: int) -> None:
         """Tap our files in the gallery, in material order (the gallery shows newest first)."""
         await ctx.ui.wait_for(ctx.pack[thumbnail_selector])
         thumbnails = ctx.pack[thumbnail_selector].find_all(await ctx.ui.nodes())
         if len(thumbnails) < count:
-            raise ScriptFailure("media_not_in_gallery", f"{len(thumbnails)} of {count} files show in the gallery",
+            raise ScriptFailure(ErrorReason.MEDIA_NOT_IN_GALLERY, f"{len(thumbnails)} of {count} files show in the gallery",
                                 acted=False)
         ours: list[Node] = list(reversed(thumbnails[:count]))
         for node in ours:
@@ -194,7 +194,7 @@ class PostRunner:
         await ui.wait_for(pack["compose.caption"])  # on the post screen
         row = pack["compose.add_link"].find(await ui.nodes())
         if row is None:
-            raise ScriptFailure("product_link_unavailable", "this account cannot add a product link (no 'Add link' "
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "this account cannot add a product link (no 'Add link' "
                                 "on the post screen)", acted=False)
         await ui.tap(row)
         try:
@@ -202,11 +202,11 @@ class PostRunner:
             await ui.tap_on(pack["products.add"])
             _, row = await ui.wait_for(pack["compose.add_link"])
         except ScriptFailure as failure:
-            raise ScriptFailure("product_link_unavailable", f"no product to link ({failure.reason})",
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, f"no product to link ({failure.reason})",
                                 acted=False) from None
         linked = [n.text for n in inside(row, await ui.nodes()) if n.text and n.text != row.content_desc]
         if not linked:
-            raise ScriptFailure("product_link_unavailable", "the product did not show on the post screen",
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "the product did not show on the post screen",
                                 acted=False)
         return linked[0]
 
@@ -226,5 +226,5 @@ class PostRunner:
             else:
                 await ctx.ui.wait_gone(ctx.pack[busy], timeout=wait)
         except ScriptFailure:
-            raise ScriptFailure("upload_timeout", f"the upload did not finish within {wait} s") from None
+            raise ScriptFailure(ErrorReason.UPLOAD_TIMEOUT, f"the upload did not finish within {wait} s") from None
         return "done"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.scripts import app
 from tikmatrixd.scripts.base import RunContext
 from tikmatrixd.ui.hierarchy import Node, inside
@@ -42,7 +42,7 @@ async def pick_in_editor(ctx: RunContext, config: dict[str, Any], wanted: str | 
     labels = [" ".join([row.content_desc, *(n.text for n in inside(row, nodes))]) for row in rows]
     choice = next((i for i, label in enumerate(labels) if wanted is None or names(label, wanted)), None)
     if choice is None:
-        raise ScriptFailure("sound_not_found", f"no sound matching {wanted!r} in the sound list", acted=False)
+        raise ScriptFailure(ErrorReason.SOUND_NOT_FOUND, f"no sound matching {wanted!r} in the sound list", acted=False)
     await ui.tap(rows[choice])
     return next((n.text for n in inside(rows[choice], nodes) if n.text), rows[choice].content_desc)
 
@@ -69,7 +69,7 @@ async def create_with_sound(ctx: RunContext, config: dict[str, Any]) -> str:
             return shown
         await ui.key("back")
         await ui.wait_for(pack["search_results.create_with_sound"])
-    raise ScriptFailure("sound_not_found", f"none of the first {SOUND_ROWS_TRIED} sounds found for {wanted!r} "
+    raise ScriptFailure(ErrorReason.SOUND_NOT_FOUND, f"none of the first {SOUND_ROWS_TRIED} sounds found for {wanted!r} "
                         "is that sound", acted=False)
 
 
@@ -91,7 +91,7 @@ async def set_volumes(ctx: RunContext, config: dict[str, Any], button: str) -> d
         bar = pack[f"volume.{which}"].find(nodes)
         shown = _number(bar.text) if bar is not None else None
         if shown is not None and abs(shown - value) > VOLUME_TOLERANCE:
-            raise ScriptFailure("volume_not_set", f"the {which} sound volume shows {shown}, not {value}",
+            raise ScriptFailure(ErrorReason.VOLUME_NOT_SET, f"the {which} sound volume shows {shown}, not {value}",
                                 acted=False)
         if shown is None:
             ctx.log.info("volume slider shows no value; set but not checked", slider=which, volume=value)

@@ -72,7 +72,7 @@ class Storage:
         """Store a file; returns an error text (as adbd words it) or None."""
         p = normalize(path)
         if p in self.dirs:
-            return f"couldn't create file: Is a directory"
+            return "couldn't create file: Is a directory"
         parent = posixpath.dirname(p)
         if parent.startswith("/system") or parent == "/":
             return "couldn't create file: Read-only file system"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from tikmatrixd.core.errors import InvalidTransition, TaskNotFound
-from tikmatrixd.core.status import RETRYABLE, STOPPABLE, TaskStatus
+from tikmatrixd.core.status import RETRYABLE, STOPPABLE, ErrorReason, TaskStatus, error
 from tikmatrixd.core.tasks import (
     CreateRequest,
     Expander,
@@ -56,9 +56,9 @@ class Claim:
     platform: str = ""
     package: str = ""  # a clone app's package from the account; "" = the platform's own
     next_at: float | None = None  # when no task is due: the device's next scheduled one
-    account_disabled: bool = False
-    account_caps: dict[str, int] = field(default_factory=dict)  # the account's own daily caps
-    done_today: int = 0  # tasks of this script the account completed since day_start
+    #: Due tasks that cannot run (their account is disabled or at its daily cap): failed in the
+    #: claim, never started, with the error recorded.
+    skipped: list[tuple[Task, dict[str, str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -155,42 +155,49 @@ class TaskQueries:
 
         return await self._run(start)
 
-    async def claim_next(self, serial: str, now: float, day_start: float) -> Claim:
+    async def claim_next(self, serial: str, now: float, day_start: float, caps: dict[str, int]) -> Claim:
         """Start the device's first due pending task in (scheduled_at, id) order.
 
-        Tasks of an account in cooldown are not due until it ends. When none
-        is due, says when the next one will be, for the scheduler. The task
-        runs as its own account, or else the device's active one; the claim
-        also says what the caps need (the account's caps, its count today).
+        Tasks of an account in cooldown are not due until it ends. A due task
+        that cannot run (a disabled account, or one that did its daily cap of
+        that script: its own cap, else ``caps``) fails here without ever
+        being marked running, and the next one is looked at. When none is
+        due, says when the next one will be, for the scheduler. The task
+        runs as its own account, or else its app's active one on the device.
         """
 
         def claim(conn: sqlite3.Connection) -> Claim:
+            skipped: list[tuple[Task, dict[str, str]]] = []
             with transaction(conn):
-                row = conn.execute(
-                    "SELECT t.id FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
-                    " WHERE t.serial = ? AND t.status = 0 AND t.scheduled_at <= ?"
-                    " AND coalesce(a.cooldown_until, 0) <= ? ORDER BY t.scheduled_at, t.id LIMIT 1",
-                    (serial, now, now),
-                ).fetchone()
-                if row is None:
-                    next_at = conn.execute(
-                        "SELECT min(max(t.scheduled_at, coalesce(a.cooldown_until, 0))) FROM tasks t"
-                        " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.serial = ? AND t.status = 0",
-                        (serial,),
-                    ).fetchone()[0]
-                    return Claim(task=None, next_at=next_at)
-                _start(conn, row[0], now, None)
-                platform, package, status, caps, done = conn.execute(
-                    "SELECT coalesce(a.platform, json_extract(t.script_config, '$.platform'), d.platform, 'tiktok'),"
-                    " coalesce(a.packagename, ''),"
-                    " coalesce(a.status, 0), coalesce(a.daily_caps, '{}'),"
-                    " (SELECT count(*) FROM tasks o WHERE o.account_id = t.account_id"
-                    "  AND o.script_name = t.script_name AND o.status = 2 AND o.finished_at >= ?)"
-                    " FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
-                    " LEFT JOIN devices d ON d.serial = t.serial WHERE t.id = ?", (day_start, row[0]),
-                ).fetchone()
-                return Claim(task=_select_one(conn, row[0]), platform=platform, package=package,
-                             account_disabled=status == 1, account_caps=loads(caps), done_today=done)
+                while True:
+                    row = conn.execute(
+                        "SELECT t.id, coalesce(a.platform, json_extract(t.script_config, '$.platform'), d.platform,"
+                        " 'tiktok'), coalesce(a.packagename, ''), coalesce(a.status, 0), coalesce(a.daily_caps, '{}'),"
+                        " (SELECT count(*) FROM tasks o WHERE o.account_id = t.account_id"
+                        "  AND o.script_name = t.script_name AND o.status = 2 AND o.finished_at >= ?)"
+                        " FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id"
+                        " LEFT JOIN devices d ON d.serial = t.serial"
+                        " WHERE t.serial = ? AND t.status = 0 AND t.scheduled_at <= ?"
+                        " AND coalesce(a.cooldown_until, 0) <= ? ORDER BY t.scheduled_at, t.id LIMIT 1",
+                        (day_start, serial, now, now),
+                    ).fetchone()
+                    if row is None:
+                        next_at = conn.execute(
+                            "SELECT min(max(t.scheduled_at, coalesce(a.cooldown_until, 0))) FROM tasks t"
+                            " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.serial = ? AND t.status = 0",
+                            (serial,),
+                        ).fetchone()[0]
+                        return Claim(task=None, next_at=next_at, skipped=skipped)
+                    task_id, platform, package, disabled, own_caps, done = row
+                    task = _select_one(conn, task_id)
+                    refusal = _refusal(task, disabled == 1, {**caps, **loads(own_caps)}, done)
+                    if refusal is None:
+                        _start(conn, task_id, now, None)
+                        return Claim(task=_select_one(conn, task_id), platform=platform, package=package,
+                                     skipped=skipped)
+                    conn.execute("UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 0",
+                                 (TaskStatus.FAILED, dumps(refusal), now, task_id))
+                    skipped.append((task, refusal))
 
         return await self._run(claim)
 
@@ -242,6 +249,17 @@ class TaskQueries:
             return Deleted(tasks=tasks, not_found=[i for i in wanted if i not in found])
 
         return await self._run(delete)
+
+
+def _refusal(task: Task, disabled: bool, caps: dict[str, int], done_today: int) -> dict[str, str] | None:
+    """Why a due task of an account cannot run now, as its error; None when it can."""
+    if disabled:
+        return error(ErrorReason.ACCOUNT_DISABLED, f"account @{task.username} is disabled")
+    cap = caps.get(task.script_name, 0)
+    if cap and done_today >= cap:
+        return error(ErrorReason.DAILY_CAP, f"@{task.username} already did {done_today} {task.script_name} today "
+                     f"(cap {cap})")
+    return None
 
 
 def _start(conn: sqlite3.Connection, task_id: int, now: float, username: str | None) -> bool:

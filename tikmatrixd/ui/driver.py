@@ -20,7 +20,7 @@ import time
 from typing import Any, Sequence
 
 from tikmatrixd.adb.device import DeviceAdb
-from tikmatrixd.core.status import ScriptFailure
+from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.ui.hierarchy import DumpError, Node, parse
 from tikmatrixd.ui.selectors import Pack, Selector
 
@@ -81,7 +81,7 @@ class Ui:
                 continue
             self.last_dump = output[output.find("<"):output.rfind(">") + 1]
             return nodes
-        raise ScriptFailure("ui_dump_failed", f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
+        raise ScriptFailure(ErrorReason.UI_DUMP_FAILED, f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
 
     async def screenshot(self, *, timeout: float | None = None) -> bytes:
         """A PNG of the screen now (empty when the phone gave none)."""
@@ -103,7 +103,7 @@ class Ui:
             for notice in self.pack.screen("blocked") if self.pack else ():
                 node = notice.find(nodes)
                 if node is not None:
-                    raise ScriptFailure("action_blocked", f"the app says: {node.text}")
+                    raise ScriptFailure(ErrorReason.ACTION_BLOCKED, f"the app says: {node.text}")
             # A dialog first: it may cover the element looked for, which can still be in the dump.
             if dialogs < DIALOG_ROUNDS and await self._dismiss_dialog(nodes):
                 dialogs += 1
@@ -114,8 +114,8 @@ class Ui:
                     return selector, node
             if time.monotonic() >= deadline:
                 names = "|".join(s.name for s in selectors)
-                raise ScriptFailure(f"selector_not_found:{names}",
-                                    f"{names.replace('|', ' or ')} did not appear within {timeout:g} s")
+                raise ScriptFailure(ErrorReason.SELECTOR_NOT_FOUND,
+                                    f"{names.replace('|', ' or ')} did not appear within {timeout:g} s", detail=names)
             self.changed()
 
     async def wait_gone(self, selector: Selector, *, timeout: float | None = None) -> None:
@@ -125,7 +125,8 @@ class Ui:
         self.tried[selector.name] = selector
         while selector.find(await self.nodes()) is not None:
             if time.monotonic() >= deadline:
-                raise ScriptFailure(f"still_shown:{selector.name}", f"{selector.name} still shown after {timeout:g} s")
+                raise ScriptFailure(ErrorReason.STILL_SHOWN, f"{selector.name} still shown after {timeout:g} s",
+                                    detail=selector.name)
             self.changed()
 
     async def scroll_to(self, selector: Selector, *, swipes: int = 4) -> Node:
@@ -140,8 +141,8 @@ class Ui:
                 return node
             except ScriptFailure as failure:
                 if attempt == swipes:
-                    raise ScriptFailure(failure.reason, f"{selector.name} not found, after {swipes} swipes",
-                                        acted=failure.acted) from None
+                    raise ScriptFailure(failure.kind, f"{selector.name} not found, after {swipes} swipes",
+                                        acted=failure.acted, detail=failure.detail) from None
             bottom = max((n.bounds[3] for n in await self.nodes()), default=2400)
             await self.adb.shell(["input", "swipe", "540", str(bottom * 7 // 10), "540", str(bottom * 3 // 10), "300"])
             self.changed()
@@ -193,7 +194,7 @@ class Ui:
             # `input text` turns %s into a space; the whole argument is quoted for the device shell.
             await self.adb.shell_script("input text " + shlex.quote(text.replace(" ", "%s")))
         else:
-            raise ScriptFailure("input_method_missing",
+            raise ScriptFailure(ErrorReason.INPUT_METHOD_MISSING,
                                 "this text needs the ADBKeyboard input method on the phone (see README)",
                                 acted=False)
         self.changed()
