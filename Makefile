@@ -8,7 +8,7 @@ DEVICES ?= 3
 
 .PHONY: run test adb clean bench
 
-$(STAMP): setup.cfg setup.py
+$(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -28,6 +28,8 @@ run: $(STAMP) adb
 	$(BIN)/tikmatrixd demo --devices $(DEVICES)
 
 test: $(STAMP) adb
+	$(BIN)/ruff check tikmatrixd tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) adb

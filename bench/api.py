@@ -43,7 +43,7 @@ class Params:
     log_level: str = "info"  # "warning" drops the per-request log line: shows what logging costs
 
     @classmethod
-    def quick(cls) -> "Params":
+    def quick(cls) -> Params:
         return cls(duration=2.0, warmup=0.5, prefill=2_000)
 
 

@@ -44,7 +44,7 @@ class Params:
     runner: str = "open_profile"  # see bench.runners
 
     @classmethod
-    def quick(cls) -> "Params":
+    def quick(cls) -> Params:
         return cls(devices=20, idle_seconds=3.0)
 
 

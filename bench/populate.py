@@ -14,8 +14,8 @@ import asyncio
 import json
 import random
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
 
 from tikmatrixd.store import Store
 
@@ -86,7 +86,7 @@ STATUSES = ((COMPLETED, 80), (FAILED, 10), (PENDING, 9), (RUNNING, 1))
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[object, int]], k: int) -> list[object]:
-    values, weights = zip(*choices)
+    values, weights = zip(*choices, strict=True)
     return rng.choices(values, weights, k=k)
 
 

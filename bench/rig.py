@@ -102,7 +102,7 @@ class Rig:
             self.adb = None
         return status
 
-    def __enter__(self) -> "Rig":
+    def __enter__(self) -> Rig:
         return self
 
     def __exit__(self, *exc: object) -> None:

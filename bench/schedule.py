@@ -41,7 +41,7 @@ class Params:
     runner: str = "echo"
 
     @classmethod
-    def quick(cls) -> "Params":
+    def quick(cls) -> Params:
         return cls(tasks=2_000, devices=5, spread=8.0, lead=4.0)
 
 

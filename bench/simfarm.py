@@ -27,8 +27,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from tikmatrixd.sim.device import SimDevice
 from tikmatrixd.sim.farm import Farm

@@ -13,9 +13,9 @@ import asyncio
 import os
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from bench import populate
 from bench.common import Result, Target, percentiles, rounded
@@ -35,7 +35,7 @@ class Params:
     devices: int = 200
 
     @classmethod
-    def quick(cls) -> "Params":
+    def quick(cls) -> Params:
         return cls(rows=100_000, samples=100)
 
 
@@ -88,7 +88,8 @@ async def _measure(path: str, params: Params) -> dict[str, dict[str, float | Non
         timings: dict[str, list[float]] = {"hop (no-op)": await _time(lambda: store.run(lambda conn: None),
                                                                       params.samples)}
         for kind, make in _filters(farm, rng).items():
-            timings[f"list {kind}"] = await _time(lambda: store.tasks.list(make(), 1, PAGE_SIZE), params.samples)
+            timings[f"list {kind}"] = await _time(lambda make=make: store.tasks.list(make(), 1, PAGE_SIZE),
+                                                  params.samples)
         timings["stats"] = await _time(store.tasks.stats, params.samples)
         # Not a target (pages are not filters), but a client paging far back pays OFFSET.
         timings["list status page 50"] = await _time(

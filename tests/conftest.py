@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,7 +74,8 @@ def make_config(tmp_path: Path, media_root: Path) -> Callable[..., config_module
 
 
 @pytest.fixture
-def api(aiohttp_client: Any, make_config: Callable[..., config_module.Config], clock: Clock) -> Callable[..., Awaitable[TestClient]]:
+def api(aiohttp_client: Any, make_config: Callable[..., config_module.Config],
+        clock: Clock) -> Callable[..., Awaitable[TestClient]]:
     """Factory: an API client over the real app factory with a given config."""
 
     async def make(dispatcher: Any = None, **sections: dict[str, Any]) -> TestClient:

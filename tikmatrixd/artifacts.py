@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from typing import Iterable
+from collections.abc import Iterable
 
 NAMES = {"dump.xml": "application/xml", "screen.png": "image/png", "selectors.txt": "text/plain; charset=utf-8"}
 

@@ -186,7 +186,7 @@ def load(path: str | None = None, overrides: dict[str, dict[str, Any]] | None = 
     raw: dict[str, Any] = read_toml(path, "config") if path else {}
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
-    config = _build(Config, raw, "")
+    config: Config = _build(Config, raw, "")
     config = dataclasses.replace(config, store=StoreConfig(path=default_store_path(config.store.path)),
                                  media=MediaConfig(roots=tuple(os.path.realpath(r) for r in config.media.roots)))
     _validate(config)
@@ -219,7 +219,7 @@ def _build(cls: type, raw: Any, where: str) -> Any:
 
 
 def _convert(hint: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, where)
     origin = typing.get_origin(hint)
     if origin is tuple:

@@ -104,7 +104,8 @@ def run_doctor(args: argparse.Namespace) -> int:
     except (AdbError, ScriptFailure, OSError) as error:  # unreachable server, unknown serial, no dump
         print(f"tikmatrixd doctor: cannot read {args.serial}'s screen: {error}", file=sys.stderr)
         return EXIT_USAGE
-    out = args.out or f"doctor-{''.join(c if c.isalnum() else '_' for c in args.serial)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    safe_serial = "".join(c if c.isalnum() else "_" for c in args.serial)
+    out = args.out or f"doctor-{safe_serial}-{time.strftime('%Y%m%d-%H%M%S')}"
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "dump.xml"), "w", encoding="utf-8") as handle:
         handle.write(xml)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 QUEUE_SIZE = 1000
 

@@ -7,7 +7,8 @@ fields accept exactly the JSON type the contract names.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 

@@ -73,7 +73,8 @@ def validate(row: dict[str, Any], where: str) -> dict[str, Any]:
         if isinstance(row.get(key), str) and row[key].strip().isdigit():
             row[key] = int(row[key])
     try:
-        return AccountSchema().load(row)
+        loaded: dict[str, Any] = AccountSchema().load(row)
+        return loaded
     except ValidationError as error:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in flatten_errors(error.messages).items())
         raise BadImport(f"{where}: {problems}") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -24,6 +24,6 @@ ARTIFACTS = web.AppKey("artifacts", Artifacts)
 # Every task state change goes through it.
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 # The material library; None when no media root is configured.
-LIBRARY = web.AppKey("library", Library | None)  # type: ignore[arg-type]
+LIBRARY: web.AppKey[Library | None] = web.AppKey("library")
 # Seconds since the epoch; tests replace it to control scheduling.
-CLOCK = web.AppKey("clock", Callable[[], float])
+CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")

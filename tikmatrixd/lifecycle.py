@@ -9,7 +9,8 @@ a new kind of change cannot forget one of the four.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import structlog
 

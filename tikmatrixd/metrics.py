@@ -21,7 +21,7 @@ from tikmatrixd.store import Store
 FINAL = (TaskStatus.COMPLETED.text, TaskStatus.FAILED.text)
 
 # A `_created` timestamp per counter and label set doubled the page for nothing a scraper uses.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
@@ -50,7 +50,7 @@ class Metrics:
         if event.kind == "task" and status in FINAL:
             self._finished.labels(status, event.data.get("reason", "")).inc()
 
-    def observe_request(self, request: web.BaseRequest, status: int, seconds: float) -> None:
+    def observe_request(self, request: web.Request, status: int, seconds: float) -> None:
         # Labels are bounded: the route pattern, never the raw path (ids,
         # probes of random URLs), and only the methods HTTP defines.
         resource = request.match_info.route.resource

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 

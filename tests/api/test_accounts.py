@@ -13,7 +13,8 @@ async def register(client, **body):
 
 
 async def test_register_and_list_in_tikmatrix_shape(client):
-    status, body = await register(client, username="@Shop_A", device=SERIALS[0], email="a@example.com", tags="uk,fashion")
+    status, body = await register(client, username="@Shop_A", device=SERIALS[0], email="a@example.com",
+                                  tags="uk,fashion")
     assert status == 200
     account = body["data"]
     assert account == {
@@ -59,7 +60,8 @@ async def test_username_unique_per_platform(client):
 
 async def test_get_patch_delete(client):
     account_id = (await register(client, username="shop_a"))[1]["data"]["id"]
-    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": SERIALS[2], "status": 1})
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": SERIALS[2],
+                                                                                       "status": 1})
     assert status == 200 and (body["data"]["device"], body["data"]["status_text"]) == (SERIALS[2], "disabled")
     assert (await call(client, "GET", f"/api/v1/accounts/{account_id}"))[1]["data"]["device"] == SERIALS[2]
     status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": "NOPE"})
@@ -90,7 +92,8 @@ async def test_packagename_is_an_android_package_name(client, packagename):
     assert (status, body["code"]) == (400, 40001), body
     assert "packagename" in (body["data"] or {}).get("errors", {}) or "NUL" in body["message"], body
     _, body = await register(client, username="shop_b", packagename="com.zhiliaoapp.musically.clone_2")
-    status, body = await call(client, "PATCH", f"/api/v1/accounts/{body['data']['id']}", json={"packagename": packagename})
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{body['data']['id']}",
+                              json={"packagename": packagename})
     assert (status, body["code"]) == (400, 40001)
     _, listing = await call(client, "GET", "/api/v1/accounts")
     assert [a["packagename"] for a in listing["data"]["accounts"]] == ["com.zhiliaoapp.musically.clone_2"]

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tikmatrixd import keys
 from tests.conftest import SERIALS
 from tests.helpers import call
+from tikmatrixd import keys
 
 ENDPOINTS = [
     ("POST", "/api/v1/task"), ("GET", "/api/v1/task"), ("GET", "/api/v1/task/1"),

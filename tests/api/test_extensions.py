@@ -11,12 +11,12 @@ import pytest
 from aiohttp import ClientResponse, web
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import SERIALS
+from tests.helpers import call
 from tikmatrixd import constants, keys
 from tikmatrixd.app import create_app
 from tikmatrixd.events import QUEUE_SIZE
 from tikmatrixd.runtime.dispatcher import NullDispatcher
-from tests.conftest import SERIALS
-from tests.helpers import call
 
 
 async def create(client, serials=SERIALS, targets=("nasa",)) -> list[int]:

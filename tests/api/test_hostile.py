@@ -68,7 +68,10 @@ def bodies():
         name = f"{method} {path}"
         yield f"{name} nested {DEEP}", method, path, b'{"a": ' + b"[" * DEEP + b"]" * DEEP + b"}"
         yield f"{name} nested {DEEP} objects", method, path, b'{"a": ' + b'{"b": ' * DEEP + b"1" + b"}" * DEEP + b"}"
-        yield f"{name} nested 40 in a field", method, path, _raw({**body, "script_config": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})
+        nested = 1
+        for _ in range(40):
+            nested = [nested]
+        yield f"{name} nested 40 in a field", method, path, _raw({**body, "script_config": nested})
         for i, variant in enumerate(_strings(body, lambda s: s + "\ud800")):
             yield f"{name} lone surrogate #{i}", method, path, _raw(variant)
         for i, variant in enumerate(_strings(body, lambda s: s + "\x00")):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tikmatrixd import keys
-from tikmatrixd.core.status import TaskStatus
 from tests.conftest import SERIALS
 from tests.helpers import call
+from tikmatrixd import keys
+from tikmatrixd.core.status import TaskStatus
 from tikmatrixd.runtime.dispatcher import NullDispatcher
 
 

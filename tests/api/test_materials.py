@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import SERIALS
-from tikmatrixd import keys
 from tests.helpers import call
+from tikmatrixd import keys
 
 MP4 = bytes.fromhex("0000001c667479706d703432000000006d7034326d70343169736f6d000000086d646174") + os.urandom(64)
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(100) + b"\xff\xd9"
@@ -99,7 +99,8 @@ async def test_truncated_or_malformed_uploads_are_refused(client, media_root):
                                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert (status, body["code"]) == (400, 40001), body
     for content_type in ("application/json", "text/plain"):
-        status, body = await call(client, "POST", "/api/v1/materials", data=b"{}", headers={"Content-Type": content_type})
+        status, body = await call(client, "POST", "/api/v1/materials", data=b"{}",
+                                  headers={"Content-Type": content_type})
         assert (status, body["code"]) == (400, 40001) and "multipart" in body["message"]
     status, body = await call(client, "POST", "/api/v1/materials", data=form(tags="x"))
     assert (status, body["code"]) == (400, 40001) and "no file" in body["message"]

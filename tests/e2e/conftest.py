@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.e2e import runners as test_runners
 from tikmatrixd.app import create_app
 from tikmatrixd.config import DeviceConfig
 from tikmatrixd.sim.testing import AdbServer, SimFarm
-from tests.e2e import runners as test_runners
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tikmatrixd.scripts.app import PROFILE_URLS
 from tikmatrixd.core.status import ErrorReason
+from tikmatrixd.scripts.app import PROFILE_URLS
 from tikmatrixd.scripts.base import RunContext, ScriptFailure
-
 
 
 class OpenProfile:

@@ -7,7 +7,6 @@ import hashlib
 import os
 
 import pytest
-
 from sim_phone import Phone
 
 
@@ -116,7 +115,8 @@ async def test_screencap_is_a_png(adb_server, device):
 async def test_command_log_and_misc_commands(adb_server, device):
     phone = Phone(adb_server.client(), device.serial)
     assert "package:com.instagram.android" in await phone.shell("pm list packages")
-    assert (await phone.shell("dumpsys package com.zhiliaoapp.musically | grep versionName")).strip() == "versionName=47.0.3"
+    answer = await phone.shell("dumpsys package com.zhiliaoapp.musically | grep versionName")
+    assert answer.strip() == "versionName=47.0.3"
     assert await phone.shell("wm size") == "Physical size: 1080x2400"
     assert "com.android.adbkeyboard/.AdbIME" in await phone.shell("ime list -s")
     await phone.shell("mkdir -p /sdcard/x/y && echo hi > /sdcard/x/y/f && cat /sdcard/x/y/f")

@@ -8,8 +8,8 @@ import os
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from sim_phone import Phone
+
 from tikmatrixd.sim.apps.base import Frame
 from tikmatrixd.sim.state import INSTAGRAM, TIKTOK
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -59,7 +59,7 @@ def test_schedule_rejects(bad):
 
 
 def test_schedule_result_is_timezone_aware():
-    moment = schedule.resolve("08:00", datetime(2026, 6, 1, 12, tzinfo=timezone.utc), PARIS)
+    moment = schedule.resolve("08:00", datetime(2026, 6, 1, 12, tzinfo=UTC), PARIS)
     assert moment.utcoffset() is not None and moment.isoformat() == "2026-06-02T08:00:00+02:00"
 
 

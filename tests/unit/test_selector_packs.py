@@ -78,7 +78,8 @@ def test_pack_errors_name_the_file_and_key(tmp_path):
     bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n[feed]\nsearch = [{ idd = "x" }]\n')
     with pytest.raises(PackError, match=r"bad.toml: feed.search: use id, text, desc, class"):
         load_pack(str(bad))
-    bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n[feed]\nsearch = [{ text = "(", regex = true }]\n')
+    bad.write_text('[meta]\napp = "tiktok"\npackage = "p"\nversions = "1"\n'
+                   '[feed]\nsearch = [{ text = "(", regex = true }]\n')
     with pytest.raises(PackError, match="feed.search: bad regex"):
         load_pack(str(bad))
 

@@ -27,9 +27,10 @@ import shlex
 import socket
 import struct
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 import adbutils
 from adbutils import AdbConnection
@@ -83,7 +84,7 @@ class _Call:
         self.aborted = False
 
     @classmethod
-    def current(cls) -> "_Call | None":
+    def current(cls) -> _Call | None:
         return getattr(cls._local, "call", None)
 
     def run(self, fn: Callable[[], T]) -> T:
@@ -112,7 +113,7 @@ class _Call:
 
 class _Connection(AdbConnection):
     def _safe_connect(self) -> socket.socket:
-        sock = self._create_socket()  # never `adb start-server`
+        sock: socket.socket = self._create_socket()  # never `adb start-server`
         call = _Call.current()
         if call is not None:
             call.register(sock)
@@ -121,7 +122,7 @@ class _Connection(AdbConnection):
     def close(self) -> None:
         if not self.closed:
             self.conn.close()  # no shutdown-and-sleep: the stream is finished when we close
-            self._AdbConnection__conn = None  # type: ignore[attr-defined]
+            self._AdbConnection__conn = None
 
 
 class _Client(adbutils.AdbClient):
@@ -152,7 +153,7 @@ class AdbPool:
         self._clients: dict[str, _Client] = {}
         self.call_timeout = call_timeout
 
-    def device(self, server: str, serial: str) -> "DeviceAdb":
+    def device(self, server: str, serial: str) -> DeviceAdb:
         client = self._clients.get(server)
         if client is None:
             client = self._clients[server] = _Client(*split_address(server))

@@ -14,8 +14,8 @@ list each time, so it is read whole, never into a fixed buffer).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 #: adb's own `adb connect` waits up to 10 s for a CNXN; a little more covers a busy server.
 REQUEST_TIMEOUT = 15.0
@@ -99,7 +99,7 @@ async def track_devices(address: str) -> AsyncIterator[dict[str, Seen]]:
     """
     try:
         reader, writer = await asyncio.wait_for(_open(address, "host:track-devices-l"), REQUEST_TIMEOUT)
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError) as error:
         raise AdbHostError(f"adb server {address}: {error or 'timeout'}") from None
     try:
         while True:

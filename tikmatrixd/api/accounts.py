@@ -12,17 +12,17 @@ from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import json_object, load, path_id, query
 from tikmatrixd.core.devices import AccountFilter
-from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.core.platforms import PACKAGES, PLATFORMS
-from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
+from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.fields import PackageName, Serial, StrictInt, Username
+from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
 
 routes = web.RouteTableDef()
 
 _TAG = r"[\w.-]{1,40}"
 
 
-class Tags(fields.Field):
+class Tags(fields.Field[list[str]]):
     """A comma-separated string or a list of tags; stored as a list."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
@@ -72,7 +72,8 @@ class AccountQuery(Schema):
     status = fields.Integer(validate=validate.OneOf([0, 1]))
     tag = fields.String(validate=validate.Regexp(_TAG))
     page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
-    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1,
+                                                                                                 constants.MAX_PAGE_SIZE))
 
 
 class MatchSchema(Schema):
@@ -95,7 +96,8 @@ async def list_accounts(request: web.Request) -> web.Response:
     args = query(request, ACCOUNT_QUERY)
     page, size = args.pop("page"), args.pop("page_size")
     accounts, total = await request.app[keys.STORE].accounts.list(AccountFilter(**args), page, size)
-    return ok({"accounts": [render.account(a, request.app[keys.CONFIG].tz) for a in accounts], "total": total, "page": page, "page_size": size})
+    return ok({"accounts": [render.account(a, request.app[keys.CONFIG].tz) for a in accounts], "total": total,
+               "page": page, "page_size": size})
 
 
 @routes.post("/api/v1/accounts")

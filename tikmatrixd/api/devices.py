@@ -7,11 +7,11 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from tikmatrixd import keys
 from tikmatrixd.adb.device import AdbError
-from tikmatrixd.core.errors import InvalidParameters
-from tikmatrixd.core.status import ScriptFailure
 from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import query
+from tikmatrixd.core.errors import InvalidParameters
+from tikmatrixd.core.status import ScriptFailure
 
 routes = web.RouteTableDef()
 

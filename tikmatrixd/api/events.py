@@ -38,7 +38,8 @@ HEADERS = {
 class Kinds(fields.String):
     """``task,device`` → {"task", "device"}; each must be a kind the bus publishes."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> frozenset[str]:
+    def _deserialize(self, value: Any, attr: str | None, data: Any,  # type: ignore[override]
+                     **kwargs: Any) -> frozenset[str]:
         kinds = {kind.strip() for kind in super()._deserialize(value, attr, data, **kwargs).split(",")} - {""}
         if not kinds or not kinds <= set(KINDS):
             raise ValidationError(f"a comma-separated list of {', '.join(KINDS)}")

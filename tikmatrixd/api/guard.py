@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 from yarl import URL
 
 from tikmatrixd.config import Config, is_loopback
@@ -20,7 +20,7 @@ from tikmatrixd.core.errors import ForeignOrigin, InvalidParameters, PlanHasNoAp
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
-def guard_middleware(config: Config) -> web.middleware:
+def guard_middleware(config: Config) -> Middleware:
     token = config.token()
     check_host = is_loopback(config.server.host)
     allowed_hosts = set(LOOPBACK_NAMES) | set(config.server.allowed_hosts)

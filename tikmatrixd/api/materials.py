@@ -35,7 +35,7 @@ def _tags(values: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-class TagsField(fields.Field):
+class TagsField(fields.Field[list[str]]):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         if isinstance(value, str):
             value = [value]

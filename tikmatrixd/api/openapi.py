@@ -9,8 +9,9 @@ Served in the envelope like every /api/ answer: the document is ``data``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 from apispec import APISpec
@@ -48,7 +49,7 @@ _SCHEMAS: dict[str, Schema | type[Schema]] = {
 }
 
 # Fields apispec cannot type by their class: they accept more than one JSON type.
-_FIELDS: dict[type[fields.Field], dict[str, Any]] = {
+_FIELDS: dict[type[fields.Field[Any]], dict[str, Any]] = {
     accounts.Tags: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
                     "description": "a comma-separated string or a list"},
     materials.TagsField: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
@@ -124,7 +125,7 @@ def document(app: web.Application) -> dict[str, Any]:
                              "envelope {code, message, data}; code 0 is success."},
     )
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(_multi_type_fields)
+    plugin.converter.add_attribute_function(_multi_type_fields)  # type: ignore[no-untyped-call]
     _components(spec, app)
     operations = _operations()
     by_path: dict[str, dict[str, Any]] = {}
@@ -161,10 +162,10 @@ def _components(spec: APISpec, app: web.Application) -> None:
     context = ScriptContext(media_roots=app[keys.CONFIG].media.roots)
     configs: dict[str, str] = {}
     for script in SCRIPTS.values():
-        schema = script.schema(context)
-        name = resolver(schema)
+        script_schema = script.schema(context)
+        name = resolver(type(script_schema))
         if name not in spec.components.schemas:
-            spec.components.schema(name, schema=schema)
+            spec.components.schema(name, schema=script_schema)
         configs[script.name] = name
     for name, schema in _SCHEMAS.items():
         spec.components.schema(name, schema=schema)
@@ -184,7 +185,8 @@ def _components(spec: APISpec, app: web.Application) -> None:
 
 def _operation(route: web.AbstractRoute, op: Operation | None) -> dict[str, Any]:
     handler = route.handler
-    summary = op.summary if op else (handler.__doc__ or f"{route.method} {route.resource.canonical}").split("\n")[0]
+    path = route.resource.canonical if route.resource is not None else ""
+    summary = op.summary if op else (handler.__doc__ or f"{route.method} {path}").split("\n")[0]
     operation: dict[str, Any] = {
         "summary": summary,
         "operationId": handler.__name__,
@@ -219,11 +221,11 @@ def _path_parameter(name: str) -> dict[str, Any]:
     return {"in": "path", "name": name, "required": True, "schema": schema}
 
 
-def _multi_type_fields(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+def _multi_type_fields(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     return _FIELDS.get(type(field), {})
 
 
-def _subclasses(cls: type) -> set[type]:
+def _subclasses(cls: type[TikmatrixError]) -> set[type[TikmatrixError]]:
     found = {cls}
     for sub in cls.__subclasses__():
         found |= _subclasses(sub)

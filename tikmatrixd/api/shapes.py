@@ -4,6 +4,8 @@ name the same keys)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from tikmatrixd.config import PLANS
@@ -17,7 +19,7 @@ class Shape(Schema):
         unknown = INCLUDE  # answers may gain fields; clients must not reject them
 
 
-def _timestamp(**kwargs: object) -> fields.DateTime:
+def _timestamp(**kwargs: Any) -> fields.DateTime:
     return fields.DateTime(metadata={"description": "ISO 8601 with offset, in the configured time zone"}, **kwargs)
 
 

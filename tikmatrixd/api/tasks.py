@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -16,8 +16,8 @@ from tikmatrixd import constants, keys
 from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.api.parsing import json_object, load, path_id, query
-from tikmatrixd.core import schedule
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
+from tikmatrixd.core import schedule
 from tikmatrixd.core.errors import InvalidParameters, NotFound, ScriptNameMissing, ScriptNotSupported, TaskNotFound
 from tikmatrixd.core.status import TaskStatus
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
@@ -64,7 +64,8 @@ class ListTasksQuery(Schema):
     source = fields.String(validate=validate.OneOf(["api", "ui"]))
     username = Username()
     page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
-    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1, constants.MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1,
+                                                                                                 constants.MAX_PAGE_SIZE))
 
 
 class BatchDeleteSchema(Schema):
@@ -102,10 +103,11 @@ def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> 
     except ValidationError as error:
         errors.update(flatten_errors(error.messages))
         data = error.valid_data or {}
-    script_config = body.get("script_config")
-    if isinstance(script_config, dict):
+    script_config: dict[str, Any] = {}
+    if isinstance(body.get("script_config"), dict):
         try:
-            script_config = script_schema(script.name, ScriptContext(media_roots=config.media.roots)).load(script_config)
+            script_config = script_schema(script.name, ScriptContext(media_roots=config.media.roots)).load(
+                body["script_config"])
         except ValidationError as error:
             errors.update(flatten_errors(error.messages, "script_config"))
     serials, usernames = data.get("serials"), data.get("usernames")
@@ -119,7 +121,7 @@ def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> 
     start_time = data.get("start_time") or None
     scheduled_at = now
     if start_time:
-        scheduled_at = schedule.resolve(start_time, datetime.fromtimestamp(now, timezone.utc), _zone(config)).timestamp()
+        scheduled_at = schedule.resolve(start_time, datetime.fromtimestamp(now, UTC), _zone(config)).timestamp()
     request = CreateRequest(
         script_name=script.name,
         script_config=script_config,
@@ -148,8 +150,10 @@ async def _resolve_materials(app: web.Application, body: dict[str, Any]) -> None
     """``material:ID`` and ``sha256:HEX`` in a post's material_list → the files' paths (one store
     hop, only when a request names materials); an unknown one is 40001, naming it."""
     config = body.get("script_config")
-    listed = config.get("material_list") if isinstance(config, dict) else None
-    if body.get("script_name") != "post" or not isinstance(listed, list):
+    if body.get("script_name") != "post" or not isinstance(config, dict):
+        return
+    listed = config.get("material_list")
+    if not isinstance(listed, list):
         return
     refs = {item: _ref_key(item) for item in listed if isinstance(item, str) and MATERIAL_REF.fullmatch(item)}
     if not refs:

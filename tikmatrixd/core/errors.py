@@ -29,7 +29,7 @@ class InvalidParameters(TikmatrixError):
     default_message = "invalid parameters"
 
     @classmethod
-    def fields(cls, errors: dict[str, list[str]]) -> "InvalidParameters":
+    def fields(cls, errors: dict[str, list[str]]) -> InvalidParameters:
         """An error naming every offending field at once, paths dotted."""
         first = next(iter(errors.items()))
         message = f"invalid parameters: {first[0]}: {first[1][0]}"

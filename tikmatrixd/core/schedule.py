@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 # The current minute and the one before count as now (SPEC): "14:30" sent at
@@ -47,4 +47,4 @@ def day_start(now: float, tz: tzinfo | None) -> float:
 def _localize(wall: datetime, tz: tzinfo) -> datetime:
     aware = wall.replace(tzinfo=tz)
     # Round-trip through UTC to normalise a wall time that falls in a DST gap.
-    return aware.astimezone(timezone.utc).astimezone(tz)
+    return aware.astimezone(UTC).astimezone(tz)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from tikmatrixd.core.errors import InvalidParameters
 from tikmatrixd.core.status import TaskStatus

@@ -15,7 +15,8 @@ its devices count as disconnected. Phones listed under ``adb.connect`` are
 from __future__ import annotations
 
 import asyncio
-from typing import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 import structlog
 
@@ -73,8 +74,8 @@ class DeviceManager:
         await asyncio.gather(*(w.stop(ErrorReason.INTERRUPTED) for w in workers), *self._stopping.values(),
                              return_exceptions=True)
 
-    def _spawn(self, coro: object, name: str) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from typing import Callable
+from collections.abc import Callable
 
 #: Fire this much early rather than late; the worker's claim checks the clock again.
 _EARLY = 0.005

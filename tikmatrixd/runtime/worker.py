@@ -17,8 +17,9 @@ import asyncio
 import collections
 import contextlib
 import random
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
@@ -34,7 +35,7 @@ from tikmatrixd.library import Library
 from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.runtime import probe
 from tikmatrixd.runtime.scheduler import Scheduler
-from tikmatrixd.scripts.base import Runner, RunContext, ScriptFailure
+from tikmatrixd.scripts.base import RunContext, Runner, ScriptFailure
 from tikmatrixd.store import Store
 from tikmatrixd.store.tasks import Claim
 from tikmatrixd.ui import diagnose
@@ -152,11 +153,11 @@ class DeviceWorker:
             if not await self._run(claim):
                 await self._until_healthy()
 
-    async def _device_call(self, make: Callable[[], Awaitable[T]]) -> T:
+    async def _device_call(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run a phone activity as a task of its own that stop() can cancel."""
-        self._current = asyncio.create_task(make())
+        self._current = task = asyncio.create_task(make())
         try:
-            return await self._current
+            return await task
         finally:
             self._current = None
 

@@ -74,7 +74,8 @@ async def use_account(ctx: RunContext, username: str) -> None:
         await ctx.ui.tap_on(row)
         await ctx.ui.wait_for(ctx.pack["own_profile.username"].fill(user=username))
     except ScriptFailure:
-        raise ScriptFailure(ErrorReason.ACCOUNT_MISMATCH, f"cannot switch {ctx.platform} on {ctx.adb.serial} to @{username} "
+        raise ScriptFailure(ErrorReason.ACCOUNT_MISMATCH,
+                            f"cannot switch {ctx.platform} on {ctx.adb.serial} to @{username} "
                             f"(active: @{current})", acted=False) from None
     ctx.log.info("switched account", account=username, previous=current)
 
@@ -87,4 +88,5 @@ async def close_app(ctx: RunContext) -> None:
 async def require_installed(ctx: RunContext) -> None:
     """After an intent the app did not take: ``app_not_installed`` if that is why."""
     if not await ctx.adb.installed(ctx.package):
-        raise ScriptFailure(ErrorReason.APP_NOT_INSTALLED, f"{ctx.package} is not installed on {ctx.adb.serial}", acted=False)
+        raise ScriptFailure(ErrorReason.APP_NOT_INSTALLED, f"{ctx.package} is not installed on {ctx.adb.serial}",
+                            acted=False)

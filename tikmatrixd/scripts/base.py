@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from marshmallow import Schema
 
@@ -26,16 +27,16 @@ __all__ = ["Config", "RunContext", "Runner", "Script", "ScriptContext", "ScriptF
 class RunContext:
     """What a running script gets: its task, its phone, and which app to drive."""
 
-    task: "Task"
-    adb: "DeviceAdb"
+    task: Task
+    adb: DeviceAdb
     platform: str
     package: str
     log: Any
-    ui: "Ui"  # the app's screens on this phone, through the platform's selector pack
-    pack: "Pack"
+    ui: Ui  # the app's screens on this phone, through the platform's selector pack
+    pack: Pack
     media_roots: tuple[str, ...] = ()  # the first is the material library
-    history: "MediaQueries | None" = None  # what each account already posted
-    library: "Library | None" = None  # the material library (the first media root)
+    history: MediaQueries | None = None  # what each account already posted
+    library: Library | None = None  # the material library (the first media root)
 
 
 class Runner(Protocol):

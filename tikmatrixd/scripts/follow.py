@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from tikmatrixd import constants
 from tikmatrixd.core import names
-from tikmatrixd.fields import Username
 from tikmatrixd.core.status import ErrorReason, ScriptFailure
+from tikmatrixd.fields import Username
 from tikmatrixd.scripts import app
 from tikmatrixd.scripts.base import Config, RunContext, Script, ScriptContext
 

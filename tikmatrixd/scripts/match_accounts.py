@@ -8,7 +8,8 @@ account switcher and reads every account listed there. The result's
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from marshmallow import Schema
 

@@ -65,7 +65,7 @@ def pick(config: dict[str, Any], username: str | None, posted: set[str], roots: 
     return Selection(fresh[:wanted], caption)
 
 
-async def pick_from_library(config: dict[str, Any], library: "Library | None", account: str,
+async def pick_from_library(config: dict[str, Any], library: Library | None, account: str,
                             rng: random.Random) -> Selection:
     """``materialLibrary``: the first unposted materials of the kind and tags asked for."""
     if library is None:
@@ -77,7 +77,8 @@ async def pick_from_library(config: dict[str, Any], library: "Library | None", a
     wanted = count(config)
     if len(fresh) < wanted:
         where = f"tagged {', '.join(tags)}" if tags else "in the library"
-        raise ScriptFailure(ErrorReason.NO_MEDIA_LEFT, f"{len(fresh)} unposted {kind}(s) {where}; this post needs {wanted}",
+        raise ScriptFailure(ErrorReason.NO_MEDIA_LEFT,
+                            f"{len(fresh)} unposted {kind}(s) {where}; this post needs {wanted}",
                             acted=False)
     folder = os.path.join(library.root, tags[0]) if tags else library.root
     caption = config.get("captions", "") or await asyncio.to_thread(_caption_from_file, folder, rng)
@@ -91,7 +92,8 @@ def _folders(config: dict[str, Any], username: str | None, roots: tuple[str, ...
     folders = [mine if mine and os.path.isdir(mine) else base]
     for folder in folders:
         if not _inside(folder, roots) or not os.path.isdir(folder):
-            raise ScriptFailure(ErrorReason.MEDIA_MISSING, f"media folder {folder} is not readable inside the media roots",
+            raise ScriptFailure(ErrorReason.MEDIA_MISSING,
+                                f"media folder {folder} is not readable inside the media roots",
                                 acted=False)
     return folders
 

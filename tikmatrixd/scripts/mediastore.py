@@ -64,7 +64,7 @@ def scan_commands(paths: list[str]) -> str:
 
 async def stage(ctx: RunContext, local: list[str], remote: list[str]) -> list[Staged]:
     """Push, scan, and wait until the media store lists every file (newest last)."""
-    for source, target in zip(local, remote):
+    for source, target in zip(local, remote, strict=True):
         await ctx.adb.push(source, target)
     await ctx.adb.shell_script(scan_commands(remote))
     prefix = f"{REMOTE_DIR.rsplit('/', 1)[1]}/{ctx.task.id}-"

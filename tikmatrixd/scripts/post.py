@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -18,7 +19,7 @@ from tikmatrixd.scripts.publish import PostRunner
 ADD_SOUND_VALUES = ("-1", "0", "1", "custom")
 
 
-class AddSound(fields.Field):
+class AddSound(fields.Field[str]):
     """"-1" | "0" | "1" | "custom"; the ints -1, 0, 1 are accepted too."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

@@ -25,6 +25,7 @@ media store) when the run ends, however it ends.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from typing import Any
@@ -70,7 +71,8 @@ class PostRunner:
         flow = self._tiktok if ctx.platform == "tiktok" else self._instagram
         result = await flow(ctx, config, way, staged, selection.caption)
         if ctx.history:
-            await ctx.history.record(account, [os.path.realpath(p) for p in selection.files], ctx.task.id,
+            real = await asyncio.to_thread(lambda: [os.path.realpath(p) for p in selection.files])
+            await ctx.history.record(account, real, ctx.task.id,
                                      ctx.task.started_at or 0.0)
         return {"outcome": "posted", "post_way": way, "media": [os.path.basename(p) for p in selection.files],
                 "caption": selection.caption, **result}
@@ -96,7 +98,8 @@ class PostRunner:
             raise ScriptFailure(ErrorReason.SOUND_UNAVAILABLE, "Instagram takes a sound on reels only (not on a story "
                                 "or an image post)", acted=False)
         if ctx.platform == "instagram" and config.get("add_product_link"):
-            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "product links are a TikTok Shop feature", acted=False)
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "product links are a TikTok Shop feature",
+                                acted=False)
         return "addButton" if way == "share" and count > 1 else way
 
     async def _share(self, ctx: RunContext, item: Staged, destination: str) -> None:
@@ -113,7 +116,8 @@ class PostRunner:
         await ctx.ui.wait_for(ctx.pack[thumbnail_selector])
         thumbnails = ctx.pack[thumbnail_selector].find_all(await ctx.ui.nodes())
         if len(thumbnails) < count:
-            raise ScriptFailure(ErrorReason.MEDIA_NOT_IN_GALLERY, f"{len(thumbnails)} of {count} files show in the gallery",
+            raise ScriptFailure(ErrorReason.MEDIA_NOT_IN_GALLERY,
+                                f"{len(thumbnails)} of {count} files show in the gallery",
                                 acted=False)
         ours: list[Node] = list(reversed(thumbnails[:count]))
         for node in ours:
@@ -194,7 +198,8 @@ class PostRunner:
         await ui.wait_for(pack["compose.caption"])  # on the post screen
         row = pack["compose.add_link"].find(await ui.nodes())
         if row is None:
-            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE, "this account cannot add a product link (no 'Add link' "
+            raise ScriptFailure(ErrorReason.PRODUCT_LINK_UNAVAILABLE,
+                                "this account cannot add a product link (no 'Add link' "
                                 "on the post screen)", acted=False)
         await ui.tap(row)
         try:

@@ -69,7 +69,8 @@ async def create_with_sound(ctx: RunContext, config: dict[str, Any]) -> str:
             return shown
         await ui.key("back")
         await ui.wait_for(pack["search_results.create_with_sound"])
-    raise ScriptFailure(ErrorReason.SOUND_NOT_FOUND, f"none of the first {SOUND_ROWS_TRIED} sounds found for {wanted!r} "
+    raise ScriptFailure(ErrorReason.SOUND_NOT_FOUND,
+                        f"none of the first {SOUND_ROWS_TRIED} sounds found for {wanted!r} "
                         "is that sound", acted=False)
 
 
@@ -83,8 +84,8 @@ async def set_volumes(ctx: RunContext, config: dict[str, Any], button: str) -> d
     wanted = {"original": config.get("origin_sound_volume", 50), "added": config.get("add_sound_volume", 50)}
     await ui.tap_on(pack[button])
     for which, value in wanted.items():
-        _, bar = await ui.wait_for(pack[f"volume.{which}"])
-        await ui.tap_at(*_slider_point(bar, value))
+        _, slider = await ui.wait_for(pack[f"volume.{which}"])
+        await ui.tap_at(*_slider_point(slider, value))
     nodes = await ui.nodes()
     applied = {}
     for which, value in wanted.items():

@@ -23,6 +23,7 @@ from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, to_xml
 if TYPE_CHECKING:
     from tikmatrixd.sim.device import SimDevice
 
+LAUNCHER_ACTIVITY = "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"
 KEYCODES = {"KEYCODE_HOME": 3, "KEYCODE_BACK": 4, "KEYCODE_ENTER": 66, "KEYCODE_DEL": 67,
             "KEYCODE_TAB": 61, "KEYCODE_SPACE": 62, "KEYCODE_APP_SWITCH": 187, "KEYCODE_WAKEUP": 224,
             "KEYCODE_POWER": 26, "KEYCODE_MENU": 82, "KEYCODE_ESCAPE": 111}
@@ -37,7 +38,7 @@ def fail(text: str, code: int = 1) -> Result:
 
 
 @command("echo")
-async def _echo(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _echo(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     args = argv[1:]
     newline = "\n"
     if args[:1] == ["-n"]:
@@ -46,17 +47,17 @@ async def _echo(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("true", "chmod", "chown", "sync", "log")
-async def _true(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _true(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     return Result()
 
 
 @command("false")
-async def _false(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _false(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     return Result(code=1)
 
 
 @command("sleep")
-async def _sleep(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _sleep(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     try:
         await asyncio.sleep(float(argv[1]))
     except (IndexError, ValueError):
@@ -65,19 +66,19 @@ async def _sleep(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("id")
-async def _id(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _id(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     return ok("uid=2000(shell) gid=2000(shell) groups=2000(shell) context=u:r:shell:s0\n")
 
 
 @command("sh")
-async def _sh(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _sh(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     if len(argv) >= 3 and argv[1] == "-c":
         return await run(dev, argv[2])
     return Result()
 
 
 @command("getprop")
-async def _getprop(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _getprop(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     props = dev.props()
     if len(argv) > 1:
         return ok(props.get(argv[1], argv[2] if len(argv) > 2 else "") + "\n")
@@ -85,7 +86,7 @@ async def _getprop(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("settings")
-async def _settings(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _settings(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     if len(argv) >= 4 and argv[1] == "get":
         if argv[3] == "default_input_method":
             return ok(dev.state.default_ime + "\n")
@@ -100,7 +101,7 @@ async def _settings(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("ime")
-async def _ime(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _ime(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     sub = argv[1] if len(argv) > 1 else ""
     if sub == "list":
         enabled = [LATIN_IME]
@@ -123,7 +124,7 @@ async def _ime(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("pm")
-async def _pm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _pm(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     await dev.delay("pm")
     installed = dev.state.installed
     if argv[1:3] == ["list", "packages"]:
@@ -143,7 +144,7 @@ async def _pm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("dumpsys")
-async def _dumpsys(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _dumpsys(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     what = argv[1] if len(argv) > 1 else ""
     if what == "package" and len(argv) > 2:
         pkg = argv[2]
@@ -153,17 +154,17 @@ async def _dumpsys(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
                   f"    versionCode=1 minSdk=24 targetSdk=33\n    versionName={dev.state.versions.get(pkg, '1.0')}\n")
     if what == "window":
         app = dev.foreground_app()
-        comp = f"{app.package}/{app.activity}" if app else "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"
+        comp = f"{app.package}/{app.activity}" if app else LAUNCHER_ACTIVITY
         return ok(f"  mCurrentFocus=Window{{a1b2c3 u0 {comp}}}\n  mFocusedApp=ActivityRecord{{d4e5 u0 {comp} t7}}\n")
     if what == "activity":
         app = dev.foreground_app()
-        comp = f"{app.package}/{app.activity}" if app else "com.google.android.apps.nexuslauncher/.NexusLauncherActivity"
+        comp = f"{app.package}/{app.activity}" if app else LAUNCHER_ACTIVITY
         return ok(f"  mResumedActivity: ActivityRecord{{d4e5 u0 {comp} t7}}\n")
     return ok("")
 
 
 @command("grep")
-async def _grep(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _grep(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     flags = 0
     invert = quiet = False
     pattern = None
@@ -186,7 +187,7 @@ async def _grep(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("am")
-async def _am(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _am(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     await dev.delay("am")
     sub = argv[1] if len(argv) > 1 else ""
     opts: dict[str, str] = {}
@@ -229,7 +230,7 @@ def _intent_text(opts: dict[str, str]) -> str:
     return "Intent { " + " ".join(parts) + " }"
 
 
-def _am_start(dev: "SimDevice", opts: dict[str, str]) -> Result:
+def _am_start(dev: SimDevice, opts: dict[str, str]) -> Result:
     intent = _intent_text(opts)
     pkg = opts.get("-n", "").split("/", 1)[0] or opts.get("-p", "")
     if "-d" in opts and re.match(r"https?://", opts["-d"]):
@@ -243,7 +244,7 @@ def _am_start(dev: "SimDevice", opts: dict[str, str]) -> Result:
     return fail(f"Starting: {intent}\nError: Activity not started, unable to resolve {intent}\n")
 
 
-def _am_send(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]) -> Result:
+def _am_send(dev: SimDevice, opts: dict[str, str], extras: dict[str, str]) -> Result:
     """A share: ``-a SEND -t <mime> --eu android.intent.extra.STREAM content://media/... -n|-p <app>``."""
     intent = _intent_text(opts)
     component = opts.get("-n", "")
@@ -256,7 +257,7 @@ def _am_send(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]) -> 
     return fail(f"Starting: {intent}\nError: Activity not started, unable to resolve {intent}\n")
 
 
-def _am_broadcast(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]) -> Result:
+def _am_broadcast(dev: SimDevice, opts: dict[str, str], extras: dict[str, str]) -> Result:
     action = opts.get("-a", "")
     done = f"Broadcasting: Intent {{ act={action} flg=0x400000 (has extras) }}\nBroadcast completed: result=0\n"
     ime_on = ADBKEYBOARD in dev.state.installed and dev.state.ime_enabled
@@ -278,7 +279,7 @@ def _am_broadcast(dev: "SimDevice", opts: dict[str, str], extras: dict[str, str]
 
 
 @command("content")
-async def _content(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _content(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     """``content query --uri content://media/external/file --projection _id:_data --where "_data LIKE '...'"``.
 
     Only what the daemon asks of the media store: rows whose path is LIKE
@@ -310,7 +311,7 @@ async def _content(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("monkey")
-async def _monkey(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _monkey(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     await dev.delay("monkey")
     pkg = argv[argv.index("-p") + 1] if "-p" in argv and argv.index("-p") + 1 < len(argv) else ""
     if pkg and dev.start_app(pkg):
@@ -319,7 +320,7 @@ async def _monkey(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("input")
-async def _input(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _input(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     await dev.delay("input")
     args = argv[1:]
     if args and args[0] in ("touchscreen", "keyboard", "mouse", "touchpad", "dpad", "gamepad", "stylus", "trackball"):
@@ -354,7 +355,7 @@ async def _input(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("uiautomator")
-async def _uiautomator(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _uiautomator(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     if argv[1:2] != ["dump"]:
         return fail("Usage: uiautomator <subcommand> [options]\n", 1)
     await dev.delay("dump")
@@ -374,7 +375,7 @@ async def _uiautomator(dev: "SimDevice", argv: list[str], stdin: bytes) -> Resul
 
 
 @command("screencap")
-async def _screencap(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _screencap(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     await dev.delay("screencap")
     data = png.render(dev.windows())
     target = next((a for a in argv[1:] if not a.startswith("-")), None)
@@ -385,7 +386,7 @@ async def _screencap(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("wm")
-async def _wm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _wm(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     if argv[1:2] == ["size"]:
         return ok(f"Physical size: {SCREEN_W}x{SCREEN_H}\n")
     if argv[1:2] == ["density"]:
@@ -394,7 +395,7 @@ async def _wm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("cat")
-async def _cat(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _cat(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     if len(argv) == 1:
         return Result(out=stdin)
     out, err, code = b"", b"", 0
@@ -410,7 +411,7 @@ async def _cat(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("rm")
-async def _rm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _rm(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     force = any(a.startswith("-") and "f" in a for a in argv[1:])
     err, code = b"", 0
     for path in (a for a in argv[1:] if not a.startswith("-")):
@@ -422,14 +423,14 @@ async def _rm(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("mkdir")
-async def _mkdir(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _mkdir(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     for path in (a for a in argv[1:] if not a.startswith("-")):
         dev.storage.mkdirs(path)
     return Result()
 
 
 @command("touch")
-async def _touch(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _touch(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     for path in (a for a in argv[1:] if not a.startswith("-")):
         if dev.storage.read(path) is None:
             dev.storage.write(path, b"")
@@ -437,7 +438,7 @@ async def _touch(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("ls")
-async def _ls(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _ls(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     long = any(a.startswith("-") and "l" in a for a in argv[1:])
     paths = [a for a in argv[1:] if not a.startswith("-")] or ["/sdcard"]
     out, err, code = [], b"", 0
@@ -461,7 +462,7 @@ async def _ls(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
 
 
 @command("sha256sum", "md5sum")
-async def _sum(dev: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def _sum(dev: SimDevice, argv: list[str], stdin: bytes) -> Result:
     algo = hashlib.sha256 if argv[0].endswith("sha256sum") else hashlib.md5
     out, err, code = "", "", 0
     for path in argv[1:]:

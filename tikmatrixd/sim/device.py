@@ -16,14 +16,23 @@ import struct
 import time
 from typing import Any
 
-from tikmatrixd.sim import commands  # noqa: F401  (registers the shell commands)
-from tikmatrixd.sim import shell
+from tikmatrixd.sim import (
+    commands,  # noqa: F401  (registers the shell commands)
+    shell,
+)
 from tikmatrixd.sim.apps.base import IMAGE_EXT, VIDEO_EXT, App
 from tikmatrixd.sim.apps.instagram import Instagram
 from tikmatrixd.sim.apps.tiktok import TikTok
 from tikmatrixd.sim.fs import Storage, normalize
-from tikmatrixd.sim.state import (INSTAGRAM, REALISTIC_LATENCY, TIKTOK, CommandRecord, DeviceState, Faults,
-                                  default_accounts)
+from tikmatrixd.sim.state import (
+    INSTAGRAM,
+    REALISTIC_LATENCY,
+    TIKTOK,
+    CommandRecord,
+    DeviceState,
+    Faults,
+    default_accounts,
+)
 from tikmatrixd.sim.sync import serve_sync
 from tikmatrixd.sim.transport import Connection, ServiceHandler, Stream
 from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, N, Node, hit, status_bar

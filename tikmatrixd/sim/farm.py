@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Iterator
+from collections.abc import Iterator
 
 from tikmatrixd.sim import adbhost
 from tikmatrixd.sim.device import SimDevice

@@ -183,7 +183,7 @@ def parse(line: str) -> list[tuple[str, Pipeline]]:
     return items
 
 
-async def run(device: "SimDevice", line: str, status: int = 0) -> Result:
+async def run(device: SimDevice, line: str, status: int = 0) -> Result:
     """Run a command line; stdout/stderr are collected, the last status is returned."""
     total = Result(code=status)
     try:
@@ -219,7 +219,7 @@ async def run(device: "SimDevice", line: str, status: int = 0) -> Result:
     return total
 
 
-async def run_simple(device: "SimDevice", argv: list[str], stdin: bytes) -> Result:
+async def run_simple(device: SimDevice, argv: list[str], stdin: bytes) -> Result:
     name = argv[0]
     fn = COMMANDS.get(name) or COMMANDS.get(name.rsplit("/", 1)[-1])
     if fn is None:

@@ -94,7 +94,8 @@ class DeviceState:
     product: str = "bluejay"
     device: str = "bluejay"
     language: str = "en"
-    #: Installed app versions (dumpsys shows them); where real dumps of a version exist, its screens are built from them.
+    #: Installed app versions (dumpsys shows them); where real dumps of a version exist, its screens
+    #: are built from them.
     versions: dict[str, str] = field(default_factory=lambda: dict(APP_VERSIONS))
     installed: list[str] = field(default_factory=lambda: [TIKTOK, INSTAGRAM, ADBKEYBOARD])
     ime_enabled: bool = True  # ADBKeyboard enabled and selected

@@ -21,7 +21,7 @@ _ID_LEN = struct.Struct("<4sI")
 MAX_CHUNK = 64 * 1024
 
 
-async def serve_sync(stream: Stream, storage: "Storage", on_push: "Callable[[str], None] | None" = None) -> None:
+async def serve_sync(stream: Stream, storage: Storage, on_push: Callable[[str], None] | None = None) -> None:
     while True:
         try:
             header = await stream.read_exactly(8)
@@ -51,7 +51,7 @@ async def _fail(stream: Stream, message: str) -> None:
     await stream.write(b"FAIL" + struct.pack("<I", len(data)) + data)
 
 
-async def _list(stream: Stream, storage: "Storage", path: str) -> None:
+async def _list(stream: Stream, storage: Storage, path: str) -> None:
     out = bytearray()
     for name, (mode, size, mtime) in storage.listdir(path):
         raw = name.encode()
@@ -60,7 +60,7 @@ async def _list(stream: Stream, storage: "Storage", path: str) -> None:
     await stream.write(bytes(out))
 
 
-async def _send(stream: Stream, storage: "Storage", spec: str) -> bool:
+async def _send(stream: Stream, storage: Storage, spec: str) -> bool:
     path, _, mode_text = spec.rpartition(",")
     if not path:
         path, mode_text = spec, "33188"
@@ -87,7 +87,7 @@ async def _send(stream: Stream, storage: "Storage", spec: str) -> bool:
     return True
 
 
-async def _recv(stream: Stream, storage: "Storage", path: str) -> None:
+async def _recv(stream: Stream, storage: Storage, path: str) -> None:
     data = storage.read(path)
     if data is None:
         await _fail(stream, f"remote object '{path}' does not exist")

@@ -76,7 +76,7 @@ class AdbServer:
         self.process = process
 
     @classmethod
-    def start(cls, port: int | None = None) -> "AdbServer":
+    def start(cls, port: int | None = None) -> AdbServer:
         port = port or free_port()
         if port == 5037:
             raise ValueError("refusing to use the default adb server port 5037")
@@ -143,7 +143,7 @@ class AdbServer:
             self.process.wait(timeout=10)
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def __enter__(self) -> "AdbServer":
+    def __enter__(self) -> AdbServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -153,11 +153,11 @@ class AdbServer:
 class SimFarm(Farm):
     """``async with SimFarm(n, adb_server=server) as farm`` — started, connected, `device`."""
 
-    def __init__(self, n: int, *, adb_server: "AdbServer | str | None" = None, **kwargs: Any) -> None:
+    def __init__(self, n: int, *, adb_server: AdbServer | str | None = None, **kwargs: Any) -> None:
         super().__init__(n, **kwargs)
         self._server = adb_server.address if isinstance(adb_server, AdbServer) else adb_server
 
-    async def __aenter__(self) -> "SimFarm":
+    async def __aenter__(self) -> SimFarm:
         await self.start()
         try:
             if self._server:

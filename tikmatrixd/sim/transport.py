@@ -40,7 +40,7 @@ class TransportClosed(Exception):
 class Stream:
     """One OPENed service: a byte stream in each direction with ADB flow control."""
 
-    def __init__(self, conn: "Connection", local_id: int, remote_id: int) -> None:
+    def __init__(self, conn: Connection, local_id: int, remote_id: int) -> None:
         self.conn = conn
         self.local_id = local_id
         self.remote_id = remote_id

@@ -6,8 +6,8 @@ their state, so what a script reads is always what a tap would hit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 Bounds = tuple[int, int, int, int]
 
@@ -38,9 +38,9 @@ class Node:
     hint: str = ""
     #: What a tap on this node means to the app ("follow", "tab:profile", ...).
     action: str = ""
-    kids: list["Node"] = field(default_factory=list)
+    kids: list[Node] = field(default_factory=list)
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         yield self
         for kid in self.kids:
             yield from kid.walk()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import aiosqlite
 
@@ -34,9 +35,9 @@ class Store:
         self.materials = MaterialQueries(self.run)
 
     @classmethod
-    async def open(cls, path: str) -> "Store":
+    async def open(cls, path: str) -> Store:
         if path != ":memory:":
-            directory = os.path.dirname(os.path.abspath(path))
+            directory = os.path.dirname(os.path.abspath(path))  # noqa: ASYNC240 (start-up, once)
             try:
                 os.makedirs(directory, exist_ok=True)
             except OSError as error:
@@ -63,7 +64,8 @@ class Store:
         request's SQL as one function keeps every request to one hop.
         `_execute` is how aiosqlite itself queues every call.
         """
-        return await self._db._execute(lambda: fn(self._db._conn))
+        result: T = await self._db._execute(lambda: fn(self._db._conn))  # type: ignore[no-untyped-call]
+        return result
 
 
 def _prepare(conn: sqlite3.Connection) -> None:

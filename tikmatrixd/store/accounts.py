@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from tikmatrixd.core.devices import Account, AccountFilter
 from tikmatrixd.core.errors import InvalidParameters, NotFound
@@ -19,7 +20,7 @@ _SELECT = (
 EDITABLE = ("username", "platform", "packagename", "email", "device", "logined", "status", "tags", "daily_caps")
 
 
-def _account(row: Sequence) -> Account:
+def _account(row: Sequence[Any]) -> Account:
     return Account(
         id=row[0], username=row[1], platform=row[2], packagename=row[3], email=row[4], device=row[5],
         logined=row[6], status=row[7], tags=[t for t in row[8].split(",") if t], created_at=row[9],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from tikmatrixd.core.devices import Device
 from tikmatrixd.core.errors import NotFound
@@ -13,7 +14,7 @@ from tikmatrixd.store.sql import Runner, transaction
 _COLUMNS = "serial, name, model, platform, state, adb_server, apps, current_accounts"
 
 
-def _device(row: Sequence) -> Device:
+def _device(row: Sequence[Any]) -> Device:
     return Device(
         serial=row[0], name=row[1], model=row[2], platform=row[3], state=row[4],
         adb_server=row[5], apps=json.loads(row[6]), current_accounts=json.loads(row[7]),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from tikmatrixd.core.errors import InvalidParameters, NotFound
 from tikmatrixd.store.sql import Runner, placeholders, transaction
@@ -96,7 +98,7 @@ class MaterialQueries:
 
     async def total_size(self) -> int:
         def total(conn: sqlite3.Connection) -> int:
-            return conn.execute("SELECT coalesce(sum(size), 0) FROM materials").fetchone()[0]
+            return int(conn.execute("SELECT coalesce(sum(size), 0) FROM materials").fetchone()[0])
 
         return await self._run(total)
 
@@ -121,11 +123,11 @@ class MaterialQueries:
 
         return await self._run(resolve)
 
-    async def list(self, where: MaterialFilter, page: int, size: int) -> tuple[list[Material], int]:
+    async def list(self, where: MaterialFilter, page: int, size: int) -> tuple[builtins.list[Material], int]:
         clauses, params = _filters(where)
         sql = f" FROM materials m WHERE {' AND '.join(clauses) or '1'}"
 
-        def select(conn: sqlite3.Connection) -> tuple[list[Material], int]:
+        def select(conn: sqlite3.Connection) -> tuple[builtins.list[Material], int]:
             total = conn.execute("SELECT count(*)" + sql, params).fetchone()[0]
             rows = conn.execute(f"SELECT {_COLUMNS}, {_POSTED_BY}{sql} ORDER BY m.id LIMIT ? OFFSET ?",
                                 (*params, size, (page - 1) * size)).fetchall()
@@ -133,7 +135,7 @@ class MaterialQueries:
 
         return await self._run(select)
 
-    async def candidates(self, kind: str, tags: list[str], account: str) -> list[Material]:
+    async def candidates(self, kind: str, tags: builtins.list[str], account: str) -> builtins.list[Material]:
         """What a library post may pick: this kind, any of these tags (none = all), never content
         ``account`` posted (by content: a re-upload under another name is the same)."""
         clauses, params = ["m.kind = ?"], [kind]
@@ -144,14 +146,14 @@ class MaterialQueries:
                        " (p.sha256 = m.sha256 OR p.path = m.path))")
         params.append(account)
 
-        def select(conn: sqlite3.Connection) -> list[Material]:
+        def select(conn: sqlite3.Connection) -> builtins.list[Material]:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM materials m WHERE {' AND '.join(clauses)}"
                                 " ORDER BY m.name, m.id", params)
             return [_material(row) for row in rows]
 
         return await self._run(select)
 
-    async def update_tags(self, material_id: int, tags: list[str]) -> Material:
+    async def update_tags(self, material_id: int, tags: builtins.list[str]) -> Material:
         def update(conn: sqlite3.Connection) -> Material:
             with transaction(conn):
                 if conn.execute("UPDATE materials SET tags = ? WHERE id = ?",
@@ -200,9 +202,9 @@ def _select_one(conn: sqlite3.Connection, material_id: int) -> Material:
     return _material(row)
 
 
-def _filters(where: MaterialFilter) -> tuple[list[str], list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
+def _filters(where: MaterialFilter) -> tuple[builtins.list[str], list[Any]]:
+    clauses: builtins.list[str] = []
+    params: builtins.list[Any] = []
     if where.kind:
         clauses.append("m.kind = ?")
         params.append(where.kind)

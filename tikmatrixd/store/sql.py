@@ -5,10 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from typing import Any, Awaitable, Callable, Iterator, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
-Runner = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
+
+
+class Runner(Protocol):
+    """Runs a function with the connection on the store's thread (Store.run)."""
+
+    def __call__(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]: ...
 
 
 @contextlib.contextmanager

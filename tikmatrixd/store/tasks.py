@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any
 
 from tikmatrixd.core.errors import InvalidTransition, TaskNotFound
 from tikmatrixd.core.status import RETRYABLE, STOPPABLE, ErrorReason, TaskStatus, error
@@ -28,7 +30,7 @@ _COLUMNS = (
 )
 
 
-def _task(row: Sequence) -> Task:
+def _task(row: Sequence[Any]) -> Task:
     return Task(
         id=row[0], serial=row[1], username=row[2], account_id=row[3], script_name=row[4],
         script_config=loads(row[5]), status=TaskStatus(row[6]), source=row[7], start_time=row[8],
@@ -137,10 +139,10 @@ class TaskQueries:
 
         return await self._run(retry)
 
-    async def retry_all(self, now: float) -> list[str]:
+    async def retry_all(self, now: float) -> builtins.list[str]:
         """Every failed task → pending; returns the serial of each one retried."""
 
-        def retry_all(conn: sqlite3.Connection) -> list[str]:
+        def retry_all(conn: sqlite3.Connection) -> builtins.list[str]:
             with transaction(conn):
                 return _retry_where(conn, "status = ?", (TaskStatus.FAILED,), now)
 
@@ -167,7 +169,7 @@ class TaskQueries:
         """
 
         def claim(conn: sqlite3.Connection) -> Claim:
-            skipped: list[tuple[Task, dict[str, str]]] = []
+            skipped: builtins.list[tuple[Task, dict[str, str]]] = []
             with transaction(conn):
                 while True:
                     row = conn.execute(
@@ -201,10 +203,10 @@ class TaskQueries:
 
         return await self._run(claim)
 
-    async def interrupt_running(self, error: dict[str, str], now: float) -> list[int]:
+    async def interrupt_running(self, error: dict[str, str], now: float) -> builtins.list[int]:
         """At start-up: tasks a killed process left running → failed. Nothing is re-run."""
 
-        def interrupt(conn: sqlite3.Connection) -> list[int]:
+        def interrupt(conn: sqlite3.Connection) -> builtins.list[int]:
             with transaction(conn):
                 rows = conn.execute(
                     "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE status = ? RETURNING id",
@@ -224,7 +226,7 @@ class TaskQueries:
         return await self._run(requeue)
 
     async def finish(self, task_id: int, status: TaskStatus, now: float,
-                     result: dict | None = None, error: dict | None = None) -> bool:
+                     result: dict[str, Any] | None = None, error: dict[str, str] | None = None) -> bool:
         """running → completed/failed; False if the API stopped or deleted it first."""
 
         def finish(conn: sqlite3.Connection) -> bool:
@@ -287,7 +289,7 @@ def _insert(conn: sqlite3.Connection, draft: TaskDraft) -> int:
     return cursor.lastrowid
 
 
-def _retry_where(conn: sqlite3.Connection, condition: str, params: tuple, now: float) -> list[str]:
+def _retry_where(conn: sqlite3.Connection, condition: str, params: tuple[Any, ...], now: float) -> list[str]:
     rows = conn.execute(
         "UPDATE tasks SET status = 0, retry_count = retry_count + 1, error = NULL, result = NULL,"
         f" started_at = NULL, finished_at = NULL, scheduled_at = ? WHERE {condition} RETURNING serial",

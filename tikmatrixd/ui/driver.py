@@ -17,7 +17,8 @@ import asyncio
 import base64
 import shlex
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from tikmatrixd.adb.device import DeviceAdb
 from tikmatrixd.core.status import ErrorReason, ScriptFailure
@@ -81,7 +82,8 @@ class Ui:
                 continue
             self.last_dump = output[output.find("<"):output.rfind(">") + 1]
             return nodes
-        raise ScriptFailure(ErrorReason.UI_DUMP_FAILED, f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
+        raise ScriptFailure(ErrorReason.UI_DUMP_FAILED,
+                            f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
 
     async def screenshot(self, *, timeout: float | None = None) -> bytes:
         """A PNG of the screen now (empty when the phone gave none)."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from tikmatrixd.config import ConfigError, read_toml
 from tikmatrixd.ui.hierarchy import Node
@@ -67,7 +68,7 @@ class Match:
                 return False
         return True
 
-    def fill(self, values: dict[str, str]) -> "Match":
+    def fill(self, values: dict[str, str]) -> Match:
         def fill_one(template: str | None) -> str | None:
             if template is None:
                 return None
@@ -77,7 +78,7 @@ class Match:
 
         return replace(self, text=fill_one(self.text), content_desc=fill_one(self.content_desc))
 
-    def any_value(self, key: str) -> "Match":
+    def any_value(self, key: str) -> Match:
         """``{key}`` matches any non-empty text (to look at a screen without knowing whose it is)."""
         placeholder = "{" + key + "}"
         if placeholder not in f"{self.text}{self.content_desc}":
@@ -110,10 +111,10 @@ class Selector:
     def find_all(self, nodes: Iterable[Node]) -> list[Node]:
         return [node for node in nodes if any(alt.matches(node) for alt in self.alternatives)]
 
-    def fill(self, **values: str) -> "Selector":
+    def fill(self, **values: str) -> Selector:
         return Selector(self.name, tuple(alt.fill(values) for alt in self.alternatives))
 
-    def any_user(self) -> "Selector":
+    def any_user(self) -> Selector:
         """This selector with ``{user}`` matching anyone."""
         return Selector(self.name, tuple(alt.any_value("user") for alt in self.alternatives))
 

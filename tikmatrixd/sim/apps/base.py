@@ -37,7 +37,7 @@ class App:
     #: Screens on which the popup fault may interrupt (never mid-upload).
     popup_screens: tuple[str, ...] = ()
 
-    def __init__(self, device: "SimDevice") -> None:
+    def __init__(self, device: SimDevice) -> None:
         self.dev = device
         self.stack: list[Frame] = []
         self.fields: dict[str, str] = {}

@@ -489,7 +489,8 @@ class TikTok(App):
         size = SCREEN_W // 4
         for i, path in enumerate(items[:24]):
             x, y = (i % 4) * size, 400 + (i // 4) * size
-            kind = "Vidéo" if self.is_video(path) and self.lang == "fr" else ("Video" if self.is_video(path) else "Photo")
+            video = "Vidéo" if self.lang == "fr" else "Video"
+            kind = video if self.is_video(path) else "Photo"
             number = selected.index(path) + 1 if path in selected else 0
             cells.append(N("FrameLayout", (x, y, x + size, y + size),
                            N("ImageView", (x, y, x + size, y + size), rid=P + "mub", desc=kind, action=f"pick:{i}"),
