@@ -182,6 +182,13 @@ class Library:
         await asyncio.to_thread(handle.close)
         return Received(path=path, sha256=digest.hexdigest(), size=size, kind=kind[0], extension=kind[1])
 
+    async def check_quota(self, received: list[Received]) -> None:
+        """Would these uploads (their new content) fit in the library? 40001 if not."""
+        known = await self._materials.resolve([f"sha256:{item.sha256}" for item in received])
+        new = {item.sha256: item.size for item in received if f"sha256:{item.sha256}" not in known}
+        if await self._materials.total_size() + sum(new.values()) > self.quota_bytes:
+            raise InvalidParameters(f"the library would exceed media.library_quota_bytes ({self.quota_bytes} bytes)")
+
     async def keep(self, received: Received, name: str, tags: list[str]) -> tuple[Material, bool]:
         """Into the library (the first tag's folder) unless that content is already there:
         (the material, whether it is new). Over the quota, nothing is kept."""

@@ -85,7 +85,7 @@ async def test_size_and_quota_limits_leave_nothing_behind(api, tmp_path):
     status, body = await upload(client, ("more.mp4", MP4[:40] + os.urandom(900)),
                                 ("most.mp4", MP4[:40] + os.urandom(900)), ("over.mp4", MP4[:40] + os.urandom(900)))
     assert (status, body["code"]) == (400, 40001) and "library_quota_bytes" in body["message"]
-    assert len(on_disk(media_root)) - len(before) == 10 + 2  # the two that fitted; nothing half-done
+    assert len(on_disk(media_root)) - len(before) == 10  # all of a request or none of it
     assert not os.listdir(os.path.join(media_root, ".incoming"))
 
 

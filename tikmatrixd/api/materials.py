@@ -106,6 +106,11 @@ async def upload(request: web.Request) -> web.Response:
     except BaseException:
         await _discard(library, received)
         raise
+    try:
+        await library.check_quota([item for item, _ in received])  # all of the request or none of it
+    except BaseException:
+        await _discard(library, received)
+        raise
     materials = []
     for index, (item, name) in enumerate(received):
         try:
