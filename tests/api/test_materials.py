@@ -104,9 +104,10 @@ async def test_truncated_or_malformed_uploads_are_refused(client, media_root):
         assert (status, body["code"]) == (400, 40001) and "multipart" in body["message"]
     status, body = await call(client, "POST", "/api/v1/materials", data=form(tags="x"))
     assert (status, body["code"]) == (400, 40001) and "no file" in body["message"]
-    for tags in ("../up", ".hidden", "a/b", "-x", "x" * 41):
+    for tags in ("../up", ".hidden", "a/b", "-x", "x" * 41, "a," * 5000):
         status, body = await upload(client, ("a.mp4", MP4), tags=tags)
-        assert (status, body["code"]) == (400, 40001) and "tags" in body["data"]["errors"], tags
+        assert (status, body["code"]) == (400, 40001), tags
+        assert "tags" in ((body["data"] or {}).get("errors") or {}) or "tags field" in body["message"], body
     assert on_disk(media_root) == before
 
 

@@ -92,11 +92,12 @@ async def upload(request: web.Request) -> web.Response:
             if part.filename is None:
                 if part.name != "tags":
                     raise InvalidParameters(f"unknown form field {str(part.name)[:40]!r}: send files and tags")
-                tag_values.append(check_text(await part.text(), "tags"))
+                tag_values.append(await _small_text(part))
                 continue
             if len(received) == MAX_FILES:
                 raise InvalidParameters(f"at most {MAX_FILES} files per upload")
-            received.append((await library.receive(part), check_text(part.filename, "a file name")))
+            name = check_text(part.filename, "a file name")
+            received.append((await library.receive(part), name))
         if not received:
             raise InvalidParameters("no file in the upload")
         tags = _tags(tag_values)
@@ -120,6 +121,19 @@ async def upload(request: web.Request) -> web.Response:
             raise
         materials.append({**render.material(material, request.app[keys.CONFIG].tz), "created": created})
     return ok({"materials": materials, "created_count": sum(m["created"] for m in materials)})
+
+
+async def _small_text(part: BodyPartReader, limit: int = 4096) -> str:
+    """A form field's text, read no further than ``limit`` bytes."""
+    data = b""
+    while chunk := await part.read_chunk(limit):
+        data += chunk
+        if len(data) > limit:
+            raise InvalidParameters(f"the {part.name} field is longer than {limit} bytes")
+    try:
+        return check_text(data.decode("utf-8"), str(part.name))
+    except UnicodeDecodeError:
+        raise InvalidParameters(f"the {part.name} field is not UTF-8") from None
 
 
 async def _discard(library: Library, received: list[tuple[Received, str]]) -> None:
