@@ -60,7 +60,9 @@ class PostRunner:
             selection = await media.pick_from_library(config, ctx.library, account, self._rng)
         else:
             posted = await ctx.history.posted(account) if ctx.history else set()
-            selection = media.pick(config, ctx.task.username, posted, ctx.media_roots, self._rng)
+            # Lists folders and checks files: off the event loop.
+            selection = await asyncio.to_thread(media.pick, config, ctx.task.username, posted, ctx.media_roots,
+                                                self._rng)
         way = self._way(ctx, config, len(selection.files))
         remote = self._pushed[ctx.task.id] = mediastore.remote_paths(ctx.task.id, selection.files)
         staged = await mediastore.stage(ctx, selection.files, remote)
