@@ -60,8 +60,8 @@ async def test_username_unique_per_platform(client):
 
 async def test_get_patch_delete(client):
     account_id = (await register(client, username="shop_a"))[1]["data"]["id"]
-    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": SERIALS[2],
-                                                                                       "status": 1})
+    status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}",
+                              json={"device": SERIALS[2], "status": 1})
     assert status == 200 and (body["data"]["device"], body["data"]["status_text"]) == (SERIALS[2], "disabled")
     assert (await call(client, "GET", f"/api/v1/accounts/{account_id}"))[1]["data"]["device"] == SERIALS[2]
     status, body = await call(client, "PATCH", f"/api/v1/accounts/{account_id}", json={"device": "NOPE"})

@@ -140,6 +140,10 @@ async def test_posted_by_and_unposted_for(client, media_root):
     assert body["data"]["posted_count"] == 1
     _, listing = await call(client, "GET", "/api/v1/materials", params={"posted_by": "@shop_a"})
     assert [m["id"] for m in listing["data"]["materials"]] == [video["id"]]
+    [other] = (await upload(client, ("other.mp4", MP4 + b"other")))[1]["data"]["materials"]
+    await client.app[keys.STORE].media.record("tiktok:shopxa", [other["path"]], 2, 0.0)
+    _, listing = await call(client, "GET", "/api/v1/materials", params={"posted_by": "@shop_a"})
+    assert [m["id"] for m in listing["data"]["materials"]] == [video["id"]]  # "_" is no wildcard
     _, listing = await call(client, "GET", "/api/v1/materials", params={"unposted_for": "@shop_a", "kind": "video"})
     assert video["id"] not in [m["id"] for m in listing["data"]["materials"]]
 

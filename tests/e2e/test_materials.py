@@ -57,8 +57,8 @@ async def test_library_picks_never_repeat_content_for_an_account_even_across_res
 
     client = await daemon([server], real_scripts=True)  # a restart: the same database, a new process state
     await wait_until(lambda: _all_healthy(client, [phone.serial]), timeout=60)
-    status, body = await call(client, "POST", "/api/v1/materials", data=form(("one again.mp4", MP4 + b"one"),
-                                                                             tags="drop"))
+    again = form(("one again.mp4", MP4 + b"one"), tags="drop")
+    status, body = await call(client, "POST", "/api/v1/materials", data=again)
     assert body["data"]["materials"][0]["created"] is False  # the same content: the same material
     (media_root / "drop" / "copied by hand.mp4").write_bytes(MP4 + b"two")  # and by hand, under another name
     third = await post(client, None, username=account, materials_tags="drop")

@@ -112,8 +112,8 @@ async def test_a_selector_that_no_longer_matches_fails_with_its_name(phones, tmp
     assert farm[0].state.foreground == "launcher"  # cleaned up after the failure
 
     status, body = await call(client, "GET", f"/api/v1/task/{task_id}/artifacts")
-    assert status == 200 and [a["name"] for a in body["data"]["artifacts"]] == ["dump.xml", "screen.png",
-                                                                                "selectors.txt"]
+    names = [a["name"] for a in body["data"]["artifacts"]]
+    assert status == 200 and names == ["dump.xml", "screen.png", "selectors.txt"]
     dump = await client.get(f"/api/v1/task/{task_id}/artifacts/dump.xml")
     assert dump.status == 200 and "@nasa" in await dump.text()  # the profile screen it failed on
     # What each selector the script looked for matched there, with the closest node of a miss.

@@ -72,8 +72,8 @@ class AccountQuery(Schema):
     status = fields.Integer(validate=validate.OneOf([0, 1]))
     tag = fields.String(validate=validate.Regexp(_TAG))
     page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
-    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1,
-                                                                                                 constants.MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE,
+                               validate=validate.Range(1, constants.MAX_PAGE_SIZE))
 
 
 class MatchSchema(Schema):

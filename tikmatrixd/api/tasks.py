@@ -64,8 +64,8 @@ class ListTasksQuery(Schema):
     source = fields.String(validate=validate.OneOf(["api", "ui"]))
     username = Username()
     page = fields.Integer(load_default=1, validate=validate.Range(1, constants.MAX_PAGE))
-    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE, validate=validate.Range(1,
-                                                                                                 constants.MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=constants.DEFAULT_PAGE_SIZE,
+                               validate=validate.Range(1, constants.MAX_PAGE_SIZE))
 
 
 class BatchDeleteSchema(Schema):

@@ -32,5 +32,5 @@ def render(windows: list[Node]) -> bytes:
                 rows[y][r] = shade
     raw = b"".join(b"\x00" + bytes(row) for row in rows)
     header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND",
-                                                                                                            b"")
+    body = _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body

@@ -49,9 +49,10 @@ def _material(row: Sequence[Any]) -> Material:
                     tags=json.loads(row[7]), created_at=row[8], **extra)
 
 
-def _account_keys(username: str) -> str:
-    """posted_media accounts are "platform:username": a name matches it on any platform."""
-    return "(SELECT account FROM posted_media WHERE account LIKE '%:' || ? AND sha256 = m.sha256)"
+#: A post of the material by the account named by the bound parameter, on any platform (posted_media's
+#: accounts are "platform:username"; "serial:<serial>" marks a post made with no account).
+_POSTED_BY_NAME = ("(SELECT 1 FROM posted_media p WHERE p.sha256 = m.sha256 AND p.account NOT LIKE 'serial:%'"
+                   " AND substr(p.account, instr(p.account, ':') + 1) = ?)")
 
 
 class MaterialQueries:
@@ -212,9 +213,9 @@ def _filters(where: MaterialFilter) -> tuple[builtins.list[str], list[Any]]:
         clauses.append("EXISTS (SELECT 1 FROM json_each(m.tags) t WHERE t.value = ?)")
         params.append(where.tag)
     if where.posted_by:
-        clauses.append(f"EXISTS {_account_keys(where.posted_by)}")
+        clauses.append(f"EXISTS {_POSTED_BY_NAME}")
         params.append(where.posted_by)
     if where.unposted_for:
-        clauses.append(f"NOT EXISTS {_account_keys(where.unposted_for)}")
+        clauses.append(f"NOT EXISTS {_POSTED_BY_NAME}")
         params.append(where.unposted_for)
     return clauses, params
