@@ -11,7 +11,7 @@ Each row also reports the server's CPU use during its window: a server at
 ~100 % of a core was the bottleneck (as intended); the client's CPU shows
 it was not. Two probe rows (not targets) split the app's cost: a route that
 only goes through the app's middlewares and envelope, and one that adds a
-no-op store call (the aiosqlite thread hop every endpoint pays);
+no-op store call (the store thread hop every endpoint pays);
 ``us_per_request`` (1 / rps) puts all rows on one scale.
 """
 

@@ -1,6 +1,6 @@
 """Fill a task store fast: the schema from tikmatrixd's own Store.open, rows with plain sqlite3.
 
-Going through the API (or even ``store.tasks.create``) costs one aiosqlite
+Going through the API (or even ``store.tasks.create``) costs one store-thread
 hop per call; a million rows that way would take longer than the benchmark
 itself. So rows go in with one ``executemany`` in one transaction. The
 ``task_counts`` triggers stay on: they fire per row, as they do for the

@@ -3,7 +3,7 @@
 The real scripts (tikmatrixd/scripts) are being rewritten and their number
 of device calls will change; the benchmarks measure the daemon around a
 script, so they use fixed, small scripts whose adb calls are known. The
-calls still go through the daemon's own adb façade (thread pool, adbutils,
+calls still go through the daemon's own adb client (asyncio, the
 real adb server), exactly as a real script's do.
 """
 

@@ -2,7 +2,7 @@
 
 Target (DESIGN.md): list with any filter and stats < 10 ms p50. Each query
 is timed as the API handler pays it: one ``await`` on tikmatrixd's Store
-(aiosqlite thread hop included), first page of 20, newest first. The cost
+(store thread hop included), first page of 20, newest first. The cost
 of the bare hop (``store.run`` of a no-op) is reported alongside, so the
 SQL's own share can be read off.
 """

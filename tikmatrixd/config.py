@@ -9,22 +9,23 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
-import tomllib
 import types
 import typing
 import zoneinfo
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tikmatrixd import constants
 from tikmatrixd.core.platforms import DEFAULT_PLATFORM, PLATFORMS
+from tikmatrixd.scripts import SCRIPTS
+from tikmatrixd.scripts.base import RetryPolicy
+from tikmatrixd.tomlfile import ConfigError, read_toml
+
+__all__ = ["Config", "ConfigError", "RetryPolicy", "load", "read_toml"]
 
 PLANS = ("starter", "pro", "team", "business")
 DEFAULT_PORT = 50809
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class AdbConfig:
     # Phones reached over TCP ("host:port") that the daemon keeps connected:
     # `adb connect` on start, and again whenever one drops or its adb server restarts.
     connect: tuple[str, ...] = ()
-    # Pool threads for blocking adb calls; 0 = one per device the plan allows, plus a few.
+    # No longer used (device calls run on the event loop, no thread pool); accepted so
+    # that older config files still load.
     threads: int = 0
     # Longest any single adb call may take (seconds).
     call_timeout: float = 60.0
@@ -85,15 +87,18 @@ class TasksConfig:
     cleanup_timeout: float = 3.0
 
 
+def _script_defaults(what: str) -> Callable[[], dict[str, Any]]:
+    """Per-script settings ([retry.<script>], [caps] <script>) default to the script registry's."""
+    return lambda: {name: getattr(script, what) for name, script in SCRIPTS.items()}
+
+
 @dataclass(frozen=True)
 class CapsConfig:
-    # Most completed tasks per account per day (in schedule.timezone), per script; 0 = no cap.
-    # An account's own daily_caps override these.
-    post: int = 0
-    follow: int = 0
-    unfollow: int = 0
     # Seconds an account rests after its app shows an action-blocked / "too fast" notice.
     cooldown: float = 3600.0
+    # Most completed tasks per account per day (in schedule.timezone), per script; 0 = no cap.
+    # Written as `[caps] post = 20`; an account's own daily_caps override these.
+    daily: Mapping[str, int] = field(default_factory=_script_defaults("daily_cap"))
 
 
 @dataclass(frozen=True)
@@ -104,22 +109,6 @@ class UiConfig:
     artifacts_dir: str = ""
     # How long a script waits for an expected screen before failing (seconds).
     screen_timeout: float = 20.0
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    # Automatic retries after a failure (0-10); 0 = only explicit retries.
-    attempts: int = 0
-    # Seconds before each retry, spread by +/- jitter (a fraction).
-    delay: float = 60.0
-    jitter: float = 0.2
-
-
-@dataclass(frozen=True)
-class RetryConfig:
-    post: RetryPolicy = field(default_factory=RetryPolicy)
-    follow: RetryPolicy = field(default_factory=RetryPolicy)
-    unfollow: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass(frozen=True)
@@ -144,7 +133,8 @@ class Config:
     media: MediaConfig = field(default_factory=MediaConfig)
     adb: AdbConfig = field(default_factory=AdbConfig)
     tasks: TasksConfig = field(default_factory=TasksConfig)
-    retry: RetryConfig = field(default_factory=RetryConfig)
+    # Automatic retry per script, `[retry.post]` …
+    retry: Mapping[str, RetryPolicy] = field(default_factory=_script_defaults("retry"))
     ui: UiConfig = field(default_factory=UiConfig)
     caps: CapsConfig = field(default_factory=CapsConfig)
     log: LogConfig = field(default_factory=LogConfig)
@@ -153,10 +143,6 @@ class Config:
     @property
     def artifacts_dir(self) -> str:
         return self.ui.artifacts_dir or os.path.join(os.path.dirname(os.path.abspath(self.store.path)), "artifacts")
-
-    @property
-    def adb_threads(self) -> int:
-        return self.adb.threads or self.license.device_limit + 8
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo | None:
@@ -170,25 +156,15 @@ class Config:
             return handle.read().strip()
 
 
-def read_toml(path: str, what: str, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
-    """A TOML file's tables; an unreadable or invalid file is ``error`` naming ``what`` and the path."""
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as problem:
-        raise error(f"cannot read {what} {path}: {problem.strerror}") from None
-    except tomllib.TOMLDecodeError as problem:
-        raise error(f"{what} {path} is not valid TOML: {problem}") from None
-
-
 def load(path: str | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
     """Read the file (if any), apply command-line overrides, validate."""
     raw: dict[str, Any] = read_toml(path, "config") if path else {}
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
-    config: Config = _build(Config, raw, "")
+    config: Config = _build(Config, _script_sections(raw), "")
     config = dataclasses.replace(config, store=StoreConfig(path=default_store_path(config.store.path)),
-                                 media=MediaConfig(roots=tuple(os.path.realpath(r) for r in config.media.roots)))
+                                 media=dataclasses.replace(config.media, roots=tuple(
+                                     os.path.realpath(r) for r in config.media.roots)))
     _validate(config)
     return config
 
@@ -199,6 +175,37 @@ def default_store_path(path: str) -> str:
         return path
     state_dir = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
     return os.path.join(state_dir or "var", "tikmatrixd.db")
+
+
+def _script_sections(raw: dict[str, Any]) -> dict[str, Any]:
+    """Fill the per-script tables from the registry: a script's [retry.<script>] starts from
+    its own defaults, and [caps] keys other than cooldown are scripts' daily caps."""
+    raw = dict(raw)
+    retry = raw.get("retry", {})
+    if isinstance(retry, dict):
+        _known_scripts(retry, "retry")
+        raw["retry"] = {name: _over(dataclasses.asdict(script.retry), retry.get(name, {}))
+                        for name, script in SCRIPTS.items()}
+    caps = raw.get("caps", {})
+    if isinstance(caps, dict):
+        daily = {key: value for key, value in caps.items() if key != "cooldown"}
+        _known_scripts(daily, "caps")
+        for name, cap in daily.items():
+            _convert(int, cap, f"caps.{name}")  # named as written, not as caps.daily.<name>
+        raw["caps"] = {**{k: v for k, v in caps.items() if k == "cooldown"},
+                       "daily": {name: daily.get(name, script.daily_cap) for name, script in SCRIPTS.items()}}
+    return raw
+
+
+def _over(defaults: dict[str, Any], table: Any) -> Any:
+    """A table's keys over the defaults; anything but a table is left for _build to refuse."""
+    return {**defaults, **table} if isinstance(table, dict) else table
+
+
+def _known_scripts(table: dict[str, Any], where: str) -> None:
+    unknown = sorted(set(table) - set(SCRIPTS))
+    if unknown:
+        raise ConfigError(f"unknown config key {where}.{unknown[0]} (scripts: {', '.join(SCRIPTS)})")
 
 
 def _build(cls: type, raw: Any, where: str) -> Any:
@@ -222,9 +229,14 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, where)
     origin = typing.get_origin(hint)
+    if origin is Mapping:
+        item = typing.get_args(hint)[1]
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table")
+        return types.MappingProxyType({key: _convert(item, v, _join(where, key)) for key, v in value.items()})
     if origin is tuple:
         item = typing.get_args(hint)[0]
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list")
         return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin is types.UnionType:
@@ -283,14 +295,13 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"adb.{key}: must be positive")
     if config.tasks.cleanup_timeout <= 0:
         raise ConfigError("tasks.cleanup_timeout: must be positive")
-    for script in ("post", "follow", "unfollow"):
-        policy = getattr(config.retry, script)
+    for script, policy in config.retry.items():
         if not 0 <= policy.attempts <= 10:
             raise ConfigError(f"retry.{script}.attempts: must be 0-10")
         if policy.delay < 0 or not 0 <= policy.jitter <= 1:
             raise ConfigError(f"retry.{script}: delay must be >= 0 and jitter 0-1")
-    for script in ("post", "follow", "unfollow"):
-        if getattr(config.caps, script) < 0:
+    for script, cap in config.caps.daily.items():
+        if cap < 0:
             raise ConfigError(f"caps.{script}: must not be negative")
     if config.caps.cooldown < 0:
         raise ConfigError("caps.cooldown: must not be negative")

@@ -20,7 +20,7 @@ import time
 import structlog
 
 from tikmatrixd import config as config_module
-from tikmatrixd.adb.device import AdbError, AdbPool
+from tikmatrixd.adb.device import Adb, AdbError
 from tikmatrixd.config import ConfigError
 from tikmatrixd.core.status import ScriptFailure
 from tikmatrixd.ui import diagnose
@@ -120,11 +120,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 async def _look(config: config_module.Config, serial: str) -> tuple[str, bytes]:
-    pool = AdbPool(2, config.adb.call_timeout)
-    try:
-        adb = pool.device(config.adb.servers[0], serial)
-        ui = Ui(adb, None, structlog.get_logger("tikmatrixd.doctor"))
-        await ui.nodes()
-        return ui.last_dump, await ui.screenshot()
-    finally:
-        pool.close()
+    adb = Adb(config.adb.call_timeout).device(config.adb.servers[0], serial)
+    ui = Ui(adb, None, structlog.get_logger("tikmatrixd.doctor"))
+    await ui.nodes()
+    return ui.last_dump, await ui.screenshot()

@@ -9,7 +9,7 @@ a new kind of change cannot forget one of the four.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -103,7 +103,7 @@ class Lifecycle:
             log.warning("tasks interrupted by the previous shutdown", task_ids=ids)
         return ids
 
-    async def start_next(self, serial: str, day_start: float, caps: dict[str, int]) -> Claim:
+    async def start_next(self, serial: str, day_start: float, caps: Mapping[str, int]) -> Claim:
         """The device's first due pending task → running (nothing due: when the next one is).
         Due tasks that cannot run (disabled account, daily cap) → failed on the way, never started."""
         claim = await self._store.tasks.claim_next(serial, self._clock(), day_start, caps)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tests.e2e.test_runtime import finished
 from tests.helpers import call
-from tikmatrixd.config import RetryPolicy
 
 TIKTOK = "com.zhiliaoapp.musically"
 
@@ -191,7 +190,7 @@ async def test_match_accounts_rejects_bad_input(phones):
 async def test_a_task_refused_for_its_account_is_never_retried(phones):
     """A retry policy retries what failed while trying, not what could not be tried (issue 14)."""
     farm, client = await phones(1, real_scripts=True, caps={"follow": 1},
-                                retry={"follow": RetryPolicy(attempts=3, delay=0.0, jitter=0.0)})
+                                retry={"follow": {"attempts": 3, "delay": 0.0, "jitter": 0.0}})
     phone = farm[0]
     name = phone.state.apps[TIKTOK].current
     await register(client, phone, name)

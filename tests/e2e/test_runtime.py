@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from tests.conftest import TZ
 from tests.e2e.conftest import wait_until
 from tests.helpers import call
-from tikmatrixd.config import RetryPolicy
 
 TIKTOK = "com.zhiliaoapp.musically"
 
@@ -206,7 +205,7 @@ async def _count_online(client, n):
 
 
 async def test_automatic_retry_keeps_the_id_and_counts(phones):
-    farm, client = await phones(1, retry={"follow": RetryPolicy(attempts=2, delay=0.1, jitter=0.5)})
+    farm, client = await phones(1, retry={"follow": {"attempts": 2, "delay": 0.1, "jitter": 0.5}})
     [failing] = await create(client, [farm[0].serial], ["failing"])
     [done] = await finished(client, [failing])
     assert (done["status_text"], done["retry_count"], done["error"]["reason"]) == ("failed", 2, "ui_timeout")

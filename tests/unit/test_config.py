@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,30 @@ def test_overrides_win(tmp_path):
     ('[[devices]]\nserial = "A"\nplatform = "vine"\n', "devices.platform"),
     ('[[devices]]\nserial = "A"\n[[devices]]\nserial = "A"\n', "declared twice"),
     ("[server\n", "not valid TOML"),
+    ("[retry.repost]\nattempts = 1\n", "unknown config key retry.repost (scripts: post, follow, unfollow)"),
+    ("[retry]\npost = 3\n", "retry.post: expected a table"),
+    ("[retry.follow]\nattempts = 11\n", "retry.follow.attempts: must be 0-10"),
+    ("[retry.follow]\ntries = 1\n", "unknown config key retry.follow.tries"),
+    ("[caps]\nlike = 5\n", "unknown config key caps.like"),
+    ("[caps]\nfollow = -1\n", "caps.follow: must not be negative"),
+    ('[caps]\nfollow = "5"\n', "caps.follow: expected an integer, got '5'"),
 ])
 def test_errors_name_the_key(tmp_path, text, message):
-    with pytest.raises(config.ConfigError, match=message.replace(".", r"\.")):
+    with pytest.raises(config.ConfigError, match=re.escape(message)):
         config.load(write(tmp_path, text))
+
+
+def test_per_script_tables_start_from_the_script_defaults(tmp_path):
+    loaded = config.load(write(tmp_path, "[retry.follow]\nattempts = 2\n[caps]\npost = 20\ncooldown = 60\n"))
+    assert loaded.retry["follow"] == config.RetryPolicy(attempts=2)
+    assert loaded.retry["post"] == loaded.retry["unfollow"] == config.RetryPolicy()
+    assert dict(loaded.caps.daily) == {"post": 20, "follow": 0, "unfollow": 0}
+    assert loaded.caps.cooldown == 60.0
+
+
+def test_media_limits_from_the_file_are_kept(tmp_path):
+    loaded = config.load(write(tmp_path, f'[media]\nroots = ["{tmp_path}"]\nupload_max_bytes = 5000\n'))
+    assert (loaded.media.roots, loaded.media.upload_max_bytes) == ((str(tmp_path.resolve()),), 5000)
 
 
 def test_non_loopback_with_token(tmp_path):

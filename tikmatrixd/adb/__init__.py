@@ -1,1 +1,1 @@
-"""Reaching phones through adb servers: host services natively, device calls via adbutils."""
+"""Reaching phones through adb servers: the adb server protocol spoken on asyncio."""

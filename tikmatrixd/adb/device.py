@@ -1,21 +1,23 @@
-"""Async façade over adbutils: every device call in one bounded thread pool, with a timeout.
+"""Device calls (shell, push) spoken natively to the adb server on asyncio.
 
-adbutils is synchronous, so each call runs on a pool thread and the event
-loop only awaits it. Three things adbutils does by default are wrong for a
-daemon and are turned off in :class:`_Client` / :class:`_Connection`:
-
-- it runs ``adb start-server`` when it cannot reach a server (on a remote
-  host's address that would start a stray local server);
-- its connection close sleeps 10 ms, and its transport open asks the server
-  version on a second connection each time (notes/adb-wire.md: 20.8 ms per
-  shell instead of 0.26 ms);
-- a blocked socket read cannot be interrupted. Here every connection a call
-  opens is registered with the call, and a timeout or a cancellation shuts
-  those sockets down, so the pool thread is freed at once and a stopped
-  task does not keep the device busy.
+Each call opens one connection to the adb server, switches it to the
+device (``host:transport:SERIAL``) and opens one service on it: no thread,
+no second connection, no sleep. A call has a timeout, and a timeout or a
+cancellation (a stopped task) closes its connection at once, so a stopped
+task never keeps the device busy. adbutils, which the design card named,
+blocks a thread per call and needed private overrides to avoid its costs
+(notes/adb-wire.md: 20.8 ms per shell instead of 0.26 ms); the tests still
+use it as an independent client of the simulator.
 
 Every call is counted in the calling task's :data:`calls` counter (the
 worker sets one per task run), so scripts report their adb cost.
+
+Protocols (AOSP ``SERVICES.TXT``, ``SYNC.TXT``; notes/adb-wire.md):
+
+- shell v2: ``shell,v2,raw:CMD``, then packets ``[id u8][len u32 LE][data]``:
+  1 stdout, 2 stderr, 3 exit status (one byte);
+- sync push: ``sync:``, then ``SEND`` "path,mode", ``DATA`` chunks of at most
+  64 KiB, ``DONE`` mtime; the answer is ``OKAY`` or ``FAIL`` + message; ``QUIT``.
 """
 
 from __future__ import annotations
@@ -24,17 +26,12 @@ import asyncio
 import collections
 import contextvars
 import shlex
-import socket
 import struct
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
-
-import adbutils
-from adbutils import AdbConnection
-from adbutils.errors import AdbConnectionError
 
 from tikmatrixd.adb.host import split_address
 
@@ -43,11 +40,13 @@ T = TypeVar("T")
 #: adb calls made by the current task run, by kind ("shell", "push", ...).
 calls: contextvars.ContextVar[collections.Counter[str] | None] = contextvars.ContextVar("adb_calls", default=None)
 
-_SHELL_V2_EXIT = 3
+_SHELL_V2_STDOUT, _SHELL_V2_STDERR, _SHELL_V2_EXIT = 1, 2, 3
+_SYNC_CHUNK = 64 * 1024
+#: Local file reads per thread hop while pushing (16 sync chunks).
+_READ_BLOCK = 16 * _SYNC_CHUNK
+_PUSH_MODE = 0o100644  # a regular file, rw-r--r--
 #: Answers of the adb server meaning the device is not reachable (any more).
-#: ("Unknown data: b''" is adbutils reading a connection the server closed.)
-_GONE_MARKERS = ("not found", "offline", "no devices", "unauthorized", "closed", "connection reset",
-                 "unknown data: b''")
+_GONE_MARKERS = ("not found", "offline", "no devices", "unauthorized", "closed", "connection reset")
 
 
 class AdbError(Exception):
@@ -73,94 +72,17 @@ class ShellResult:
         return self.out.decode("utf-8", "replace")
 
 
-class _Call:
-    """The connections one pool call opened, so that the loop side can abort them."""
+class Adb:
+    """The daemon's adb client: hands out one :class:`DeviceAdb` per device."""
 
-    _local = threading.local()
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self.aborted = False
-
-    @classmethod
-    def current(cls) -> _Call | None:
-        return getattr(cls._local, "call", None)
-
-    def run(self, fn: Callable[[], T]) -> T:
-        _Call._local.call = self
-        try:
-            return fn()
-        finally:
-            _Call._local.call = None
-
-    def register(self, sock: socket.socket) -> None:
-        with self._lock:
-            if self.aborted:
-                sock.close()
-                raise AdbError("call aborted")
-            self._sockets.append(sock)
-
-    def abort(self) -> None:
-        with self._lock:
-            self.aborted = True
-            for sock in self._sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-class _Connection(AdbConnection):
-    def _safe_connect(self) -> socket.socket:
-        sock: socket.socket = self._create_socket()  # never `adb start-server`
-        call = _Call.current()
-        if call is not None:
-            call.register(sock)
-        return sock
-
-    def close(self) -> None:
-        if not self.closed:
-            self.conn.close()  # no shutdown-and-sleep: the stream is finished when we close
-            self._AdbConnection__conn = None
-
-
-class _Client(adbutils.AdbClient):
-    def __init__(self, host: str, port: int) -> None:
-        super().__init__(host=host, port=port)
-        self._version: int | None = None
-
-    def make_connection(self, timeout: float | None = None) -> AdbConnection:
-        try:
-            connection = _Connection(self.host, self.port)
-        except (adbutils.AdbTimeout, AdbConnectionError) as error:
-            raise DeviceGone(f"adb server {self.host}:{self.port} unreachable: {error}") from None
-        if timeout:
-            connection.conn.settimeout(timeout)
-        return connection
-
-    def server_version(self) -> int:
-        if self._version is None:
-            self._version = super().server_version()
-        return self._version
-
-
-class AdbPool:
-    """The one bounded thread pool all blocking adb calls run in."""
-
-    def __init__(self, threads: int, call_timeout: float) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="adb")
-        self._clients: dict[str, _Client] = {}
+    def __init__(self, call_timeout: float) -> None:
         self.call_timeout = call_timeout
 
     def device(self, server: str, serial: str) -> DeviceAdb:
-        client = self._clients.get(server)
-        if client is None:
-            client = self._clients[server] = _Client(*split_address(server))
-        return DeviceAdb(self, client, serial, server)
+        return DeviceAdb(self, serial, server)
 
-    async def run(self, kind: str, fn: Callable[[], T], timeout: float | None = None) -> T:
-        """Run ``fn`` on a pool thread; abort its sockets on timeout or cancellation."""
+    async def run(self, kind: str, call: Callable[[], Awaitable[T]], timeout: float | None = None) -> T:
+        """Count and run one call within its timeout, with errors as :class:`AdbError` kinds."""
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # A cancel that an await swallowed (3.11's wait_for can) still stops the script here.
@@ -168,39 +90,25 @@ class AdbPool:
         counter = calls.get()
         if counter is not None:
             counter[kind] += 1
-        call = _Call()
         limit = timeout or self.call_timeout
-        future = asyncio.get_running_loop().run_in_executor(self._executor, call.run, fn)
         try:
             async with asyncio.timeout(limit):
-                return await future
+                return await call()
         except TimeoutError:
-            call.abort()
             raise AdbTimeout(f"adb {kind} timed out after {limit:g} s") from None
-        except asyncio.CancelledError:
-            call.abort()
-            raise
-        except DeviceGone:
-            raise
-        except (adbutils.AdbError, EOFError, OSError) as error:
-            if call.aborted:
-                raise AdbTimeout(f"adb {kind} aborted") from None
-            message = str(error) or type(error).__name__
-            if isinstance(error, (EOFError, OSError)) or any(m in message.lower() for m in _GONE_MARKERS):
-                raise DeviceGone(message) from None
-            raise AdbError(message) from None
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        except ValueError:
+            raise AdbError(f"adb {kind}: the adb server's answer is not the adb protocol") from None
+        except asyncio.IncompleteReadError:
+            raise DeviceGone(f"adb {kind}: the connection closed before the answer ended") from None
+        except OSError as error:
+            raise DeviceGone(f"adb {kind}: {error.strerror or error}") from None
 
 
 class DeviceAdb:
     """One device on one adb server. Arguments are quoted here, never by callers."""
 
-    def __init__(self, pool: AdbPool, client: _Client, serial: str, server: str) -> None:
-        self._pool = pool
-        self._client = client
-        self._device = client.device(serial)
+    def __init__(self, adb: Adb, serial: str, server: str) -> None:
+        self._adb = adb
         self.server = server
         self.serial = serial
 
@@ -211,32 +119,84 @@ class DeviceAdb:
     async def shell_script(self, script: str, *, timeout: float | None = None) -> ShellResult:
         """Run a device shell line built by the caller from :func:`shlex.join`-quoted parts,
         e.g. several commands joined by ``;`` to save round trips."""
-        return await self._pool.run("shell", lambda: self._shell_v2(script), timeout)
+        return await self._adb.run("shell", lambda: self._shell_v2(script), timeout)
 
     async def installed(self, package: str) -> bool:
         result = await self.shell(["pm", "path", package])
         return result.code == 0 and "package:" in result.text
 
     async def push(self, local_path: str, remote_path: str, *, timeout: float | None = None) -> None:
-        await self._pool.run("push", lambda: self._device.sync.push(local_path, remote_path), timeout)
+        """Copy a local file to the device (adbd creates missing parent directories)."""
+        await self._adb.run("push", lambda: self._push(local_path, remote_path), timeout)
 
-    async def pull(self, remote_path: str, *, timeout: float | None = None) -> bytes:
-        return await self._pool.run("pull", lambda: self._device.sync.read_bytes(remote_path), timeout)
-
-    def _shell_v2(self, script: str) -> ShellResult:
-        connection = self._client.make_connection()
-        try:
-            connection.send_command(f"host:transport:{self.serial}")
-            connection.check_okay()
-            connection.send_command(f"shell,v2,raw:{script}")
-            connection.check_okay()
-            streams: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
+    async def _shell_v2(self, script: str) -> ShellResult:
+        async with self._service(f"shell,v2,raw:{script}") as (reader, _):
+            streams: dict[int, bytearray] = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
             while True:
-                kind, length = struct.unpack("<BI", connection.read_exact(5))
-                data = connection.read_exact(length) if length else b""
+                kind, length = struct.unpack("<BI", await reader.readexactly(5))
+                data = await reader.readexactly(length) if length else b""
                 if kind == _SHELL_V2_EXIT:
                     return ShellResult(bytes(streams[1]), bytes(streams[2]), data[0] if data else 0)
                 if kind in streams:
                     streams[kind] += data
+
+    async def _push(self, local_path: str, remote_path: str) -> None:
+        handle = await _local(f"cannot read {local_path}", lambda: open(local_path, "rb"))  # noqa: SIM115
+        try:
+            async with self._service("sync:") as (reader, writer):
+                header = f"{remote_path},{_PUSH_MODE}".encode()
+                writer.write(b"SEND" + struct.pack("<I", len(header)) + header)
+                while block := await _local(f"cannot read {local_path}", lambda: handle.read(_READ_BLOCK)):
+                    for start in range(0, len(block), _SYNC_CHUNK):
+                        chunk = block[start:start + _SYNC_CHUNK]
+                        writer.write(b"DATA" + struct.pack("<I", len(chunk)) + chunk)
+                    await writer.drain()
+                writer.write(b"DONE" + struct.pack("<I", int(time.time())))
+                await writer.drain()
+                status, length = struct.unpack("<4sI", await reader.readexactly(8))
+                if status != b"OKAY":
+                    message = (await reader.readexactly(length)).decode("utf-8", "replace")
+                    raise AdbError(f"push to {remote_path}: {message}")
+                writer.write(b"QUIT" + struct.pack("<I", 0))
         finally:
-            connection.close()
+            await asyncio.to_thread(handle.close)
+
+    @asynccontextmanager
+    async def _service(self, service: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        """A connection to ``service`` on this device, closed when the block ends, however it ends."""
+        host, port = split_address(self.server)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError as error:
+            raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
+        try:
+            await _request(reader, writer, f"host:transport:{self.serial}", gone_on_fail=True)
+            await _request(reader, writer, service, gone_on_fail=False)
+            yield reader, writer
+        finally:
+            writer.close()
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, service: str, *,
+                   gone_on_fail: bool) -> None:
+    payload = service.encode()
+    writer.write(f"{len(payload):04x}".encode() + payload)
+    await writer.drain()
+    status = await reader.readexactly(4)
+    if status == b"OKAY":
+        return
+    if status != b"FAIL":
+        raise AdbError(f"adb server answered {status!r} to {service.split(':')[0]}")
+    length = int(await reader.readexactly(4), 16)
+    message = (await reader.readexactly(length)).decode("utf-8", "replace")
+    if gone_on_fail or any(marker in message.lower() for marker in _GONE_MARKERS):
+        raise DeviceGone(message)
+    raise AdbError(message)
+
+
+async def _local(what: str, call: Callable[[], T]) -> T:
+    """A local file operation off the loop; its failure is the call's error, not a gone device."""
+    try:
+        return await asyncio.to_thread(call)
+    except OSError as error:
+        raise AdbError(f"{what}: {error.strerror or error}") from None

@@ -1,9 +1,8 @@
 """The adb server's host services, spoken natively on asyncio.
 
-Device calls go through adbutils (see :mod:`tikmatrixd.adb.device`). These
-host requests do not: ``track-devices-l`` is a stream that lives as long as
-the server, and adbutils' blocking generator would pin a thread and could
-not be cancelled; ``connect`` is fired for many devices at once.
+Device calls (shell, push) are in :mod:`tikmatrixd.adb.device`.
+``track-devices-l`` is a stream that lives as long as the server;
+``connect`` is fired for many devices at once.
 
 Protocol: the client sends a 4-hex-digit length and the service name; the
 server answers ``OKAY`` or ``FAIL`` + a length-prefixed message. A tracking

@@ -15,6 +15,7 @@ from tikmatrixd.core.devices import AccountFilter
 from tikmatrixd.core.platforms import PACKAGES, PLATFORMS
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.fields import PackageName, Serial, StrictInt, Username
+from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
 
 routes = web.RouteTableDef()
@@ -52,7 +53,7 @@ class AccountSchema(Schema):
     logined = StrictInt(load_default=1, validate=validate.OneOf([0, 1]))
     status = StrictInt(load_default=0, validate=validate.OneOf([0, 1]))
     tags = Tags(load_default=list)
-    daily_caps = fields.Dict(keys=fields.String(validate=validate.OneOf(["post", "follow", "unfollow"])),
+    daily_caps = fields.Dict(keys=fields.String(validate=validate.OneOf(list(SCRIPTS))),
                              values=StrictInt(validate=validate.Range(0, 100_000)), load_default=dict)
 
     @post_load

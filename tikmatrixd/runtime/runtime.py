@@ -1,4 +1,4 @@
-"""The runtime the API talks to (the real :class:`Dispatcher`): adb pool, scheduler, devices, workers."""
+"""The runtime the API talks to (the real :class:`Dispatcher`): adb client, scheduler, devices, workers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import structlog
 
-from tikmatrixd.adb.device import AdbPool
+from tikmatrixd.adb.device import Adb
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.errors import InvalidParameters
@@ -46,7 +46,7 @@ class Runtime:
         self._rng = rng or random.Random()
         self._manager: DeviceManager | None = None
         self._scheduler: Scheduler | None = None
-        self._pool: AdbPool | None = None
+        self._adb: Adb | None = None
 
     async def start(self) -> None:
         """Recover from a previous process, then follow the adb servers."""
@@ -54,10 +54,10 @@ class Runtime:
         await self._lifecycle.interrupt_running()
         self._lifecycle.attach(self)
         await self._store.devices.forget_states()
-        self._pool = AdbPool(self._config.adb_threads, self._config.adb.call_timeout)
+        self._adb = Adb(self._config.adb.call_timeout)
         self._scheduler = Scheduler(self._wake_one, self._clock)
         self._manager = DeviceManager(WorkerDeps(
-            config=self._config, store=self._store, pool=self._pool, scheduler=self._scheduler,
+            config=self._config, store=self._store, adb=self._adb, scheduler=self._scheduler,
             runners=self._runners, clock=self._clock, rng=self._rng, events=self._events,
             packs=packs, artifacts=self._artifacts, lifecycle=self._lifecycle, library=self._library))
         self._manager.start()
@@ -68,8 +68,6 @@ class Runtime:
             await self._manager.close()
         if self._scheduler is not None:
             self._scheduler.close()
-        if self._pool is not None:
-            self._pool.close()
 
     def wake(self, serials: Iterable[str]) -> None:
         for serial in serials:
@@ -97,12 +95,12 @@ class Runtime:
 
     async def look(self, serial: str, what: str, *, force: bool = False) -> bytes:
         worker = self._manager.worker(serial) if self._manager else None
-        if worker is None or self._pool is None:
+        if worker is None or self._adb is None:
             raise InvalidParameters(f"device {serial} is not online (or over device_limit): no screen to read")
         if worker.running_task_id is not None and not force:
             raise InvalidParameters(f"task {worker.running_task_id} is running on {serial}; "
                                     "add force=1 to look anyway (it costs the task a moment)")
-        ui = Ui(self._pool.device(worker.server, serial), None, log.bind(serial=serial))
+        ui = Ui(self._adb.device(worker.server, serial), None, log.bind(serial=serial))
         if what == "dump":
             await ui.nodes()
             return ui.last_dump.encode("utf-8")

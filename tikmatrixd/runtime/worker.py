@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import structlog
 
 from tikmatrixd.adb import device as adb_device
-from tikmatrixd.adb.device import AdbError, AdbPool, AdbTimeout, DeviceGone
+from tikmatrixd.adb.device import Adb, AdbError, AdbTimeout, DeviceGone
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core import schedule
@@ -61,7 +61,7 @@ class WorkerDeps:
 
     config: Config
     store: Store
-    pool: AdbPool
+    adb: Adb
     scheduler: Scheduler
     runners: Mapping[str, Runner | None]
     clock: Callable[[], float]
@@ -78,7 +78,7 @@ class DeviceWorker:
         self.serial = serial
         self.server = server
         self._deps = deps
-        self._adb = deps.pool.device(server, serial)
+        self._adb = deps.adb.device(server, serial)
         self._log = log.bind(serial=serial)
         self._wake = asyncio.Event()
         self._wake.set()  # pick up whatever is pending at start
@@ -91,8 +91,6 @@ class DeviceWorker:
         self.healthy: bool | None = None  # None until the first probe answered
         self._apps: dict[str, str] = {}  # package → version, from the first probe
         self._accounts: dict[str, str] = {}  # per app: the account the last task ran as
-        caps = deps.config.caps
-        self._default_caps = {name: getattr(caps, name) for name in ("post", "follow", "unfollow")}
 
     def start(self, after: Awaitable[Any] | None = None) -> None:
         """Start serving; ``after`` is the previous worker's stop on this serial, if still going."""
@@ -145,7 +143,7 @@ class DeviceWorker:
         deps = self._deps
         while not self._stopping:
             claim = await deps.lifecycle.start_next(self.serial, schedule.day_start(deps.clock(), deps.config.tz),
-                                                    self._default_caps)
+                                                    deps.config.caps.daily)
             if claim.task is None:
                 if claim.next_at is not None:
                     deps.scheduler.at(claim.next_at, self.serial)
@@ -293,7 +291,7 @@ class DeviceWorker:
             return
         if failure["reason"] == ErrorReason.ACTION_BLOCKED and task.account_id is not None:
             await deps.lifecycle.cool_down(task, deps.clock() + deps.config.caps.cooldown)
-        policy = getattr(deps.config.retry, task.script_name, None)
+        policy = deps.config.retry.get(task.script_name)
         retry = (policy is not None and task.retry_count < policy.attempts
                  and failure["reason"] not in NEVER_RETRIED
                  and (not acted or (runner is not None and runner.idempotent)))

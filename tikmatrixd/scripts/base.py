@@ -58,7 +58,21 @@ class ScriptContext:
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """Automatic retry of a failed task (config ``[retry.<script>]``)."""
+
+    # Automatic retries after a failure (0-10); 0 = only explicit retries.
+    attempts: int = 0
+    # Seconds before each retry, spread by +/- jitter (a fraction).
+    delay: float = 60.0
+    jitter: float = 0.2
+
+
+@dataclass(frozen=True)
 class Script:
+    """What a script is; the registry (scripts/__init__.py) is the one list of them, and the
+    config's per-script tables, the API's per-script keys and the docs derive from it."""
+
     name: str
     # Builds the schema that validates and normalises a request's script_config.
     schema: Callable[[ScriptContext], Schema]
@@ -70,3 +84,6 @@ class Script:
     per_target: Callable[[Config], int] = lambda config: 1
     # How it runs on a phone; None until the script is implemented.
     runner: Runner | None = None
+    # Defaults of its config: [retry.<name>] and [caps] <name> (completed per account per day; 0 = no cap).
+    retry: RetryPolicy = RetryPolicy()
+    daily_cap: int = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +157,7 @@ class TaskQueries:
 
         return await self._run(start)
 
-    async def claim_next(self, serial: str, now: float, day_start: float, caps: dict[str, int]) -> Claim:
+    async def claim_next(self, serial: str, now: float, day_start: float, caps: Mapping[str, int]) -> Claim:
         """Start the device's first due pending task in (scheduled_at, id) order.
 
         Tasks of an account in cooldown are not due until it ends. A due task
@@ -253,7 +253,7 @@ class TaskQueries:
         return await self._run(delete)
 
 
-def _refusal(task: Task, disabled: bool, caps: dict[str, int], done_today: int) -> dict[str, str] | None:
+def _refusal(task: Task, disabled: bool, caps: Mapping[str, int], done_today: int) -> dict[str, str] | None:
     """Why a due task of an account cannot run now, as its error; None when it can."""
     if disabled:
         return error(ErrorReason.ACCOUNT_DISABLED, f"account @{task.username} is disabled")

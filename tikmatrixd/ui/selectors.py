@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tikmatrixd.config import ConfigError, read_toml
+from tikmatrixd.tomlfile import ConfigError, read_toml
 from tikmatrixd.ui.hierarchy import Node
 
 PACKS_DIR = os.path.join(os.path.dirname(__file__), "packs")

@@ -1,0 +1,122 @@
+"""The daemon's own adb client (tikmatrixd.adb.device) against the real adb server and a simulated phone."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import os
+import socket
+import time
+
+import pytest
+
+from tikmatrixd.adb import device as adb_device
+from tikmatrixd.adb.device import Adb, AdbError, AdbTimeout, DeviceGone
+
+
+def client(adb_server, device, call_timeout: float = 10.0):
+    return Adb(call_timeout).device(f"127.0.0.1:{adb_server.port}", device.serial)
+
+
+def open_streams(device) -> int:
+    return sum(len(conn.streams) for conn in device.connections)
+
+
+async def no_stream_left(device) -> bool:
+    """The adb server forwards a client's close to the phone: wait (briefly) until it has."""
+    for _ in range(100):
+        if open_streams(device) == 0:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_shell_arguments_arrive_verbatim_with_exit_code_and_streams(adb_server, device):
+    adb = client(adb_server, device)
+    result = await adb.shell(["echo", "a b", "it's", "$HOME;", "`x`"])
+    assert (result.text, result.err, result.code) == ("a b it's $HOME; `x`\n", b"", 0)
+    failed = await adb.shell_script("ls /nope; echo after")
+    assert (failed.text, failed.err, failed.code) == ("after\n", b"ls: /nope: No such file or directory\n", 0)
+    missing = await adb.shell(["frobnicate"])
+    assert missing.code == 127 and b"frobnicate: not found" in missing.err
+    assert device.state.commands[0].command == "echo 'a b' 'it'\"'\"'s' '$HOME;' '`x`'"
+
+
+async def test_calls_are_counted_per_task_run(adb_server, device, tmp_path):
+    adb = client(adb_server, device)
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"x" * 10)
+    counter: collections.Counter[str] = collections.Counter()
+    token = adb_device.calls.set(counter)
+    try:
+        await adb.shell(["true"])
+        await adb.installed("com.zhiliaoapp.musically")
+        await adb.push(str(source), "/sdcard/clip.mp4")
+    finally:
+        adb_device.calls.reset(token)
+    assert counter == {"shell": 2, "push": 1}
+
+
+async def test_push_keeps_every_byte(adb_server, device, tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 12345)  # several read blocks and a partial sync chunk
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(data)
+    await client(adb_server, device).push(str(source), "/sdcard/Download/clip.mp4")
+    pushed = device.storage.read("/sdcard/Download/clip.mp4")
+    assert hashlib.sha256(pushed).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+async def test_push_errors_are_not_a_gone_device(adb_server, device, tmp_path):
+    adb = client(adb_server, device)
+    with pytest.raises(AdbError) as missing_local:
+        await adb.push(str(tmp_path / "absent.mp4"), "/sdcard/x.mp4")
+    assert not isinstance(missing_local.value, DeviceGone)
+    assert "absent.mp4" in str(missing_local.value)
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"video")
+    with pytest.raises(AdbError, match="Read-only file system") as refused:
+        await adb.push(str(source), "/system/clip.mp4")
+    assert not isinstance(refused.value, DeviceGone)
+    assert (await adb.shell(["echo", "still here"])).text == "still here\n"
+
+
+async def test_timeout_closes_the_call_on_the_phone(adb_server, device):
+    adb = client(adb_server, device, call_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(AdbTimeout, match="timed out after 0.5 s"):
+        await adb.shell(["sleep", "30"])
+    assert time.monotonic() - started < 5
+    assert await no_stream_left(device)
+    assert (await adb.shell(["echo", "ok"])).text == "ok\n"
+
+
+async def test_a_cancelled_call_closes_its_stream(adb_server, device):
+    adb = client(adb_server, device)
+    call = asyncio.create_task(adb.shell(["sleep", "30"]))
+    for _ in range(100):
+        if open_streams(device):
+            break
+        await asyncio.sleep(0.02)
+    assert open_streams(device) == 1
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert await no_stream_left(device)
+
+
+async def test_unknown_device_and_unreachable_server_are_gone(adb_server, device):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with pytest.raises(DeviceGone, match="not found"):
+        await Adb(5).device(f"127.0.0.1:{adb_server.port}", "127.0.0.1:1").shell(["true"])
+    with pytest.raises(DeviceGone, match="unreachable"):
+        await Adb(5).device(f"127.0.0.1:{closed_port}", device.serial).shell(["true"])
+
+
+async def test_a_phone_that_drops_mid_call_is_gone(adb_server, device):
+    adb = client(adb_server, device)
+    device.faults.drop_next = 1
+    with pytest.raises(DeviceGone):
+        await adb.shell(["echo", "x"])
