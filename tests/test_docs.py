@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,7 +16,7 @@ README = (Path(__file__).resolve().parents[1] / "README.rst").read_text()
 
 def readme_config_item(section: str) -> str:
     """The README's bullet on one config section: from ``- ``[section]```` to the next bullet."""
-    start = README.index(f"- ``[{section}]``")
+    start = README.index(f"- ``{section}``")
     end = README.find("\n- ", start + 1)
     return README[start:end]
 
@@ -33,14 +34,24 @@ def keys_in_file(value: object) -> list[str]:
 
 def test_every_config_key_in_readme():
     defaults = Config()
+    hints = typing.get_type_hints(Config)
     for section in dataclasses.fields(defaults):
         value = getattr(defaults, section.name)
-        if section.name == "devices":
-            assert "[[devices]]" in README
-            continue
-        item = readme_config_item(section.name)
-        for key in keys_in_file(value):
+        if typing.get_origin(hints[section.name]) is tuple:  # [[devices]], [[webhooks]]: arrays of tables
+            item = readme_config_item(f"[[{section.name}]]")
+            keys = [f.name for f in dataclasses.fields(typing.get_args(hints[section.name])[0])]
+        else:
+            item = readme_config_item(f"[{section.name}]")
+            keys = keys_in_file(value)
+        for key in keys:
             assert f"``{key}``" in item, f"{section.name}.{key}"
+
+
+def test_the_docs_page_examples_are_the_readmes():
+    from tikmatrixd.api.docs import read_examples
+
+    lines = [line for line in read_examples().splitlines() if line and not line.startswith("# The README")]
+    assert lines and all(f"    {line}" in README for line in lines)
 
 
 def test_per_script_config_follows_the_registry():

@@ -25,8 +25,13 @@ from tikmatrixd.runtime.runtime import Runtime
 from tikmatrixd.scripts import BUILTIN, SCRIPTS
 from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
+from tikmatrixd.store.events import PRUNE_BATCH
+from tikmatrixd.webhooks import Webhooks
 
 log = structlog.get_logger("tikmatrixd")
+
+#: Seconds between prunings of the event log.
+PRUNE_INTERVAL = 600.0
 
 
 def create_app(
@@ -50,6 +55,7 @@ def create_app(
     app[keys.ARTIFACTS] = Artifacts(config.artifacts_dir)
     setup_routes(app)
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(event_log_ctx)
     app.cleanup_ctx.append(library_ctx)
     if dispatcher is None:
         scripts = {**SCRIPTS, **BUILTIN}
@@ -75,6 +81,27 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await store.close()
     log.info("store closed")
+
+
+async def event_log_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Webhook deliveries, and the event log pruned to [events] keep_days / keep_count."""
+    config, store, clock = app[keys.CONFIG], app[keys.STORE], app[keys.CLOCK]
+    webhooks = app[keys.WEBHOOKS] = Webhooks(config.webhooks, store, app[keys.EVENTS], clock, app[keys.METRICS],
+                                             tz=config.tz)
+    await webhooks.start()
+
+    async def prune() -> None:
+        while True:
+            before = clock() - config.events.keep_days * 86400
+            while await store.events.prune(before, config.events.keep_count) == PRUNE_BATCH:
+                pass  # a batch per store call: other requests go in between
+            await asyncio.sleep(PRUNE_INTERVAL)
+
+    pruning = asyncio.create_task(prune(), name="event log pruning")
+    yield
+    pruning.cancel()
+    await asyncio.gather(pruning, return_exceptions=True)
+    await webhooks.close()
 
 
 async def library_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""Command line: `tikmatrixd serve | sim | demo | import-accounts | selectors | doctor`."""
+"""Command line: `tikmatrixd serve | sim | demo | import-accounts | selectors | doctor`, and the
+API's client: `tikmatrixd task | devices | accounts | events`."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor.add_selectors_arguments(commands.add_parser("selectors", help="check selector packs on a saved dump"))
     doctor.add_doctor_arguments(commands.add_parser("doctor", help="check a live phone's screen against the packs"))
+
+    from tikmatrixd import ctl
+
+    ctl.add_arguments(commands)
     return parser
 
 

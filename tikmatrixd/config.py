@@ -11,6 +11,7 @@ import ipaddress
 import os
 import types
 import typing
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from tikmatrixd import constants
 from tikmatrixd.core.platforms import DEFAULT_PLATFORM, PLATFORMS
+from tikmatrixd.events import KINDS
 from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.base import RetryPolicy
 from tikmatrixd.tomlfile import ConfigError, read_toml
@@ -118,6 +120,29 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class EventsConfig:
+    # The event log (GET /api/v1/events replays, webhooks deliver from it) keeps events this
+    # many days, and at most keep_count of them; older ones are pruned in the background.
+    keep_days: float = 7.0
+    keep_count: int = 1_000_000
+    # Hosts webhooks may be delivered to besides loopback ones; "*" allows any host.
+    webhook_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    # A file holding the secret the deliveries are signed with (X-Tikmatrixd-Signature).
+    secret_file: str = ""
+    # Event kinds to deliver (task, device, account, tasks_created, ...); empty = all.
+    kinds: tuple[str, ...] = ()
+
+    def secret(self) -> bytes:
+        with open(self.secret_file, "rb") as handle:
+            return handle.read().strip()
+
+
+@dataclass(frozen=True)
 class DeviceConfig:
     serial: str
     name: str = ""
@@ -138,6 +163,8 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     caps: CapsConfig = field(default_factory=CapsConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    webhooks: tuple[WebhookConfig, ...] = ()
     devices: tuple[DeviceConfig, ...] = ()
 
     @property
@@ -156,11 +183,14 @@ class Config:
             return handle.read().strip()
 
 
-def load(path: str | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+def load(path: str | None = None, overrides: dict[str, Any] | None = None) -> Config:
     """Read the file (if any), apply command-line overrides, validate."""
     raw: dict[str, Any] = read_toml(path, "config") if path else {}
     for section, values in (overrides or {}).items():
-        raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+        if isinstance(values, dict):
+            raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+        else:  # an array of tables ([[webhooks]]) replaces the file's
+            raw[section] = values
     config: Config = _build(Config, _script_sections(raw), "")
     config = dataclasses.replace(config, store=StoreConfig(path=default_store_path(config.store.path)),
                                  media=dataclasses.replace(config.media, roots=tuple(
@@ -315,6 +345,7 @@ def _validate(config: Config) -> None:
         raise ConfigError("log.format: must be auto, json or console")
     if config.log.level not in ("debug", "info", "warning", "error"):
         raise ConfigError("log.level: must be debug, info, warning or error")
+    _validate_events(config)
     serials = [d.serial for d in config.devices]
     for device in config.devices:
         if not device.serial:
@@ -323,6 +354,33 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"devices.platform: {device.platform!r} is not one of {', '.join(PLATFORMS)}")
         if serials.count(device.serial) > 1:
             raise ConfigError(f"devices: serial {device.serial} is declared twice")
+
+
+def _validate_events(config: Config) -> None:
+    if config.events.keep_days <= 0 or config.events.keep_count < 1:
+        raise ConfigError("events: keep_days must be positive and keep_count at least 1")
+    urls = [hook.url for hook in config.webhooks]
+    for hook in config.webhooks:
+        where = f"webhooks[{urls.index(hook.url)}]"
+        url = urllib.parse.urlsplit(hook.url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(f"{where}.url: {hook.url!r} is not an http(s) URL")
+        allowed = config.events.webhook_hosts
+        if not (is_loopback(url.hostname) or url.hostname in allowed or "*" in allowed):
+            raise ConfigError(f"{where}.url: {url.hostname} is not loopback; add it to events.webhook_hosts "
+                              "to allow it")
+        if urls.count(hook.url) > 1:
+            raise ConfigError(f"{where}.url: {hook.url} is declared twice")
+        unknown = sorted(set(hook.kinds) - set(KINDS))
+        if unknown:
+            raise ConfigError(f"{where}.kinds: {unknown[0]!r} is not one of {', '.join(KINDS)}")
+        if not hook.secret_file:
+            raise ConfigError(f"{where}.secret_file: required (deliveries are signed)")
+        try:
+            if not hook.secret():
+                raise ConfigError(f"{where}.secret_file: {hook.secret_file} is empty")
+        except OSError as error:
+            raise ConfigError(f"{where}.secret_file: cannot read {hook.secret_file}: {error.strerror}") from None
 
 
 def is_loopback(host: str) -> bool:

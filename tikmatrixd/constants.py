@@ -36,3 +36,7 @@ EVENTS_PING_INTERVAL = 15.0
 # A client that has not taken a write for 30 s is stalled: its connection is
 # aborted rather than left holding a handler (and shutdown) indefinitely.
 EVENTS_SEND_TIMEOUT = 30.0
+
+#: A request header: tasks created from the daemon's own command line or dashboard carry
+#: ``source`` "ui" (SPEC, task object); any other client's are "api".
+SOURCE_HEADER = "X-Tikmatrixd-Source"

@@ -1,8 +1,12 @@
-"""In-process publish/subscribe of task and device changes (for /api/v1/events and metrics).
+"""In-process publish/subscribe of the changes the store's event log records.
 
-Publishing never blocks and never fails: each subscriber has a bounded
-queue, and a subscriber that falls behind loses its oldest events and is
-told so with a ``dropped`` count on the next event it reads.
+Every event is first appended to the log (store/events.py) in the
+transaction of the change it reports, which gives it its id; then it is
+published here, in id order, for live readers (/api/v1/events, webhooks,
+metrics). Publishing never blocks and never fails: each subscriber has a
+bounded queue, and a subscriber that falls behind loses its oldest events
+and is told so with a ``dropped`` count on the next event it reads (it can
+read them back from the log).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +41,7 @@ class Event:
     kind: Kind
     data: dict[str, Any]
     at: float = field(default_factory=time.time)
+    id: int = 0  # in the event log; 0 for an event that was never recorded
 
 
 class Subscription:
@@ -94,12 +99,13 @@ class EventBus:
         self._listeners: list[Callable[[Event], None]] = []
         self._closed = False
 
-    def publish(self, kind: Kind, **data: Any) -> None:
-        event = Event(kind, data)
-        for listener in self._listeners:
-            listener(event)
-        for subscriber in self._subscribers:
-            subscriber._put(event)
+    def publish(self, events: Iterable[Event]) -> None:
+        """Hand recorded events, in id order, to every listener and subscriber."""
+        for event in events:
+            for listener in self._listeners:
+                listener(event)
+            for subscriber in self._subscribers:
+                subscriber._put(event)
 
     def subscribe(self) -> Subscription:
         """``with bus.subscribe() as s:`` then ``async for event, dropped in s`` or

@@ -14,6 +14,7 @@ from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.runtime.dispatcher import Dispatcher
 from tikmatrixd.store import Store
+from tikmatrixd.webhooks import Webhooks
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -23,6 +24,8 @@ METRICS = web.AppKey("metrics", Metrics)
 ARTIFACTS = web.AppKey("artifacts", Artifacts)
 # Every task state change goes through it.
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+# Delivers the event log to the configured webhook endpoints.
+WEBHOOKS = web.AppKey("webhooks", Webhooks)
 # The material library; None when no media root is configured.
 LIBRARY: web.AppKey[Library | None] = web.AppKey("library")
 # Seconds since the epoch; tests replace it to control scheduling.

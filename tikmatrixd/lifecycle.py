@@ -2,8 +2,9 @@
 
 Each transition is one function that does, in this order: the conditional
 store update (it may find the task already moved on: a stop or a delete
-wins), the event it publishes, waking or cancelling the worker concerned,
-and its log line. The API, the workers and start-up all go through here, so
+wins) with its events appended to the event log in the same transaction,
+publishing those events, waking or cancelling the worker concerned, and its
+log line. The API, the workers and start-up all go through here, so
 a new kind of change cannot forget one of the four.
 """
 
@@ -45,7 +46,7 @@ class Lifecycle:
     # -- what clients ask for ------------------------------------------------------
     async def create(self, request: CreateRequest, script: Expander, max_tasks: int) -> Created:
         created = await self._store.tasks.create(request, script, max_tasks)
-        self._events.publish(Kind.TASKS_CREATED, task_ids=created.ids, script_name=request.script_name)
+        self._events.publish(created.events)
         self._dispatcher.wake(created.serials)
         log.info("tasks created", task_ids=span(created.ids), script=request.script_name,
                  serials=len(created.serials))
@@ -53,9 +54,9 @@ class Lifecycle:
 
     async def stop(self, task_id: int) -> Task:
         """pending or running → failed (reason ``stopped``); a running script is cancelled."""
-        task, before = await self._store.tasks.stop(task_id, error(ErrorReason.STOPPED, "stopped through the API"),
-                                                    self._clock())
-        self._events.publish(Kind.TASK, id=task_id, serial=task.serial, status_text="failed", reason="stopped")
+        task, before, events = await self._store.tasks.stop(
+            task_id, error(ErrorReason.STOPPED, "stopped through the API"), self._clock())
+        self._events.publish(events)
         if before is TaskStatus.RUNNING:
             await self._dispatcher.cancel([task_id])
         log.info("task stopped", task_id=task_id, was=before.text)
@@ -63,26 +64,25 @@ class Lifecycle:
 
     async def retry(self, task_id: int) -> Task:
         """failed → pending, due now, retry_count + 1."""
-        task = await self._store.tasks.retry(task_id, self._clock())
-        self._events.publish(Kind.TASK, id=task.id, serial=task.serial, status_text="pending",
-                             retry_count=task.retry_count)
+        task, events = await self._store.tasks.retry(task_id, self._clock())
+        self._events.publish(events)
         self._dispatcher.wake([task.serial])
         log.info("task retried", task_id=task.id, retry_count=task.retry_count)
         return task
 
     async def retry_all(self) -> int:
-        serials = await self._store.tasks.retry_all(self._clock())
-        self._events.publish(Kind.TASKS_RETRIED, count=len(serials))
-        self._dispatcher.wake(set(serials))
-        log.info("tasks retried", count=len(serials))
-        return len(serials)
+        events = await self._store.tasks.retry_all(self._clock())
+        self._events.publish(events)
+        retried = [event.data for event in events if event.kind is Kind.TASK]
+        self._dispatcher.wake({task["serial"] for task in retried})
+        log.info("tasks retried", count=len(retried))
+        return len(retried)
 
     async def delete(self, ids: Iterable[int]) -> Deleted:
         """Rows first, then the running ones are cancelled: a worker can no longer claim them."""
-        deleted = await self._store.tasks.delete(ids)
+        deleted = await self._store.tasks.delete(ids, self._clock())
         gone = [task.id for task in deleted.tasks]
-        if gone:
-            self._events.publish(Kind.TASKS_DELETED, task_ids=gone)
+        self._events.publish(deleted.events)
         running = [task.id for task in deleted.tasks if task.status is TaskStatus.RUNNING]
         if running:
             await self._dispatcher.cancel(running)
@@ -94,11 +94,11 @@ class Lifecycle:
     # -- what the runtime does -------------------------------------------------------
     async def interrupt_running(self) -> list[int]:
         """At start-up: tasks a killed process left running → failed, never re-run."""
-        ids = await self._store.tasks.interrupt_running(
+        events = await self._store.tasks.interrupt_running(
             error(ErrorReason.INTERRUPTED, "the daemon stopped while the task was running; not re-run"),
             self._clock())
-        for task_id in ids:
-            self._events.publish(Kind.TASK, id=task_id, status_text="failed", reason="interrupted")
+        self._events.publish(events)
+        ids = [event.data["id"] for event in events]
         if ids:
             log.warning("tasks interrupted by the previous shutdown", task_ids=ids)
         return ids
@@ -107,41 +107,36 @@ class Lifecycle:
         """The device's first due pending task → running (nothing due: when the next one is).
         Due tasks that cannot run (disabled account, daily cap) → failed on the way, never started."""
         claim = await self._store.tasks.claim_next(serial, self._clock(), day_start, caps)
+        self._events.publish(claim.events)
         for skipped, refusal in claim.skipped:
-            self._events.publish(Kind.TASK, id=skipped.id, serial=serial, status_text="failed",
-                                 reason=refusal["reason"])
             log.info("task failed", task_id=skipped.id, serial=serial, script=skipped.script_name,
                      reason=refusal["reason"], message=refusal["message"], started=False)
         task = claim.task
         if task is not None:
-            self._events.publish(Kind.TASK, id=task.id, serial=serial, status_text="running")
             log.info("task running", task_id=task.id, serial=serial, script=task.script_name,
                      username=task.username)
         return claim
 
     async def complete(self, task: Task, result: dict[str, Any]) -> None:
-        recorded = await self._store.tasks.finish(task.id, TaskStatus.COMPLETED, self._clock(), result=result)
-        if recorded:
-            self._events.publish(Kind.TASK, id=task.id, serial=task.serial, status_text="completed")
+        events = await self._store.tasks.finish(task.id, TaskStatus.COMPLETED, self._clock(), result=result)
+        self._events.publish(events)
         log.info("task completed", task_id=task.id, serial=task.serial, script=task.script_name,
-                 adb_calls=result.get("adb_calls"), recorded=recorded)
+                 adb_calls=result.get("adb_calls"), recorded=bool(events))
 
     async def fail(self, task: Task, failure: dict[str, str], result: dict[str, Any]) -> None:
-        recorded = await self._store.tasks.finish(task.id, TaskStatus.FAILED, self._clock(), result=result,
-                                                  error=failure)
-        if recorded:
-            self._events.publish(Kind.TASK, id=task.id, serial=task.serial, status_text="failed",
-                                 reason=failure["reason"])
+        events = await self._store.tasks.finish(task.id, TaskStatus.FAILED, self._clock(), result=result,
+                                                error=failure)
+        self._events.publish(events)
         log.info("task failed", task_id=task.id, serial=task.serial, script=task.script_name,
                  reason=failure["reason"], message=failure["message"], adb_calls=result.get("adb_calls"),
-                 recorded=recorded)
+                 recorded=bool(events))
 
     async def requeue(self, task: Task, failure: dict[str, str], at: float, result: dict[str, Any]) -> bool:
         """An automatic retry: running → pending again at ``at`` (False: a stop or delete won)."""
-        if not await self._store.tasks.requeue(task.id, at):
+        events = await self._store.tasks.requeue(task.id, at, self._clock(), failure["reason"])
+        if not events:
             return False
-        self._events.publish(Kind.TASK, id=task.id, serial=task.serial, status_text="pending",
-                             reason=failure["reason"], retry_count=task.retry_count + 1)
+        self._events.publish(events)
         self._dispatcher.wake_at(at, task.serial)
         log.info("task failed; retrying", task_id=task.id, serial=task.serial, script=task.script_name,
                  reason=failure["reason"], message=failure["message"], retry_in=round(at - self._clock(), 1),
@@ -151,7 +146,6 @@ class Lifecycle:
     async def cool_down(self, task: Task, until: float) -> None:
         """The platform refused an action: the task's account rests; its tasks are due after."""
         assert task.account_id is not None
-        await self._store.accounts.cool_down(task.account_id, until)
-        self._events.publish(Kind.ACCOUNT, id=task.account_id, username=task.username, cooldown_until=until)
+        self._events.publish(await self._store.accounts.cool_down(task.account_id, until, self._clock()))
         self._dispatcher.wake_at(until, task.serial)
         log.warning("account cooling down", account=task.username, seconds=round(until - self._clock()))

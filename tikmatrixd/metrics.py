@@ -43,7 +43,14 @@ class Metrics:
                                   registry=registry)
         Gauge("tikmatrixd_event_subscribers", "Open /api/v1/events streams.",
               registry=registry).set_function(lambda: events.subscriber_count)
+        self._webhook_attempts = Counter("tikmatrixd_webhook_deliveries", "Webhook delivery attempts, by "
+                                         "endpoint and result (ok, failed).", ["url", "result"], registry=registry)
+        self._webhook_lag = Gauge("tikmatrixd_webhook_lag_events", "Events in the log not yet delivered to a "
+                                  "webhook endpoint.", ["url"], registry=registry)
         events.listen(self._on_event)
+
+    def webhook_attempt(self, url: str, ok: bool) -> None:
+        self._webhook_attempts.labels(url, "ok" if ok else "failed").inc()
 
     def _on_event(self, event: Event) -> None:
         status = event.data.get("status_text")
@@ -59,8 +66,11 @@ class Metrics:
         self._requests.labels(route, method, str(status)).inc()
         self._latency.labels(route, method).observe(seconds)
 
-    async def scrape(self, store: Store, dispatcher: Dispatcher, accept: str) -> tuple[bytes, str]:
+    async def scrape(self, store: Store, dispatcher: Dispatcher, accept: str,
+                     webhook_lag: dict[str, int] | None = None) -> tuple[bytes, str]:
         """The exposition (OpenMetrics when ``accept`` asks for it) and its content type."""
+        for url, lag in (webhook_lag or {}).items():
+            self._webhook_lag.labels(url).set(lag)
         stats = await store.tasks.stats()
         for status in TaskStatus:
             self._tasks.labels(status.text).set(getattr(stats, status.text))

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import SERIALS
-from tests.helpers import call
+from tests.helpers import call, next_event, next_frame, next_message, open_stream
 from tikmatrixd import constants, keys
 from tikmatrixd.app import create_app
 from tikmatrixd.events import QUEUE_SIZE
@@ -25,29 +24,6 @@ async def create(client, serials=SERIALS, targets=("nasa",)) -> list[int]:
     })
     assert status == 200, body
     return body["data"]["task_ids"]
-
-
-async def next_frame(response: ClientResponse) -> list[str]:
-    """The lines of the next SSE message (an event or a comment), without the blank line."""
-    lines = []
-    while (line := (await response.content.readline()).decode()) not in ("\n", ""):
-        lines.append(line.rstrip("\n"))
-    return lines
-
-
-async def next_event(response: ClientResponse) -> tuple[str, dict[str, Any]]:
-    while (lines := await next_frame(response))[0].startswith(":"):
-        pass  # a comment: the open line or a ping
-    assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: "), lines
-    return lines[0].removeprefix("event: "), json.loads(lines[1].removeprefix("data: "))
-
-
-async def open_stream(client, **params: str) -> ClientResponse:
-    response = await client.get("/api/v1/events", params=params)
-    assert response.status == 200
-    assert response.headers["Content-Type"].startswith("text/event-stream")
-    assert await next_frame(response) == [": stream open"]
-    return response
 
 
 # --- /api/v1/events ---------------------------------------------------------
@@ -79,21 +55,69 @@ async def test_events_filtered_by_kind_and_serial(client):
     assert (kind, data["id"], data["serial"]) == ("task", ids[2], SERIALS[2])
 
 
-async def test_events_tell_a_slow_client_how_many_it_lost(client):
+async def test_a_slow_client_is_caught_up_from_the_log(client):
+    """More events at once than the bus queues for a stream: the dropped ones are read back from
+    the event log, so the client still sees every event once, in order."""
+    ids = await create(client, targets=[f"user{i}" for i in range(QUEUE_SIZE // len(SERIALS) + 2)])
+    for task_id in ids:
+        await call(client, "POST", f"/api/v1/task/{task_id}/stop")
     stream = await open_stream(client)
-    bus = client.app[keys.EVENTS]
-    for n in range(QUEUE_SIZE + 5):  # all at once: the stream cannot take any in between
-        bus.publish("device", serial=SERIALS[0], n=n)
-    kind, data = await next_event(stream)
-    assert (kind, data["n"], data["dropped"]) == ("device", 5, 5)
-    kind, data = await next_event(stream)
-    assert data["n"] == 6 and "dropped" not in data
+    _, body = await call(client, "POST", "/api/v1/task/retry-all")  # one publish of len(ids) + 1 events
+    assert body["data"]["retried_count"] == len(ids) > QUEUE_SIZE
+    frames = [await next_message(stream) for _ in range(len(ids) + 1)]
+    assert [(f.event, f.data.get("id")) for f in frames] == [("task", i) for i in ids] + [("tasks_retried", None)]
+    assert [f.id for f in frames] == list(range(frames[0].id, frames[0].id + len(frames)))
+    assert all(f.data["status_text"] == "pending" and f.data["retry_count"] == 1 for f in frames[:-1])
+
+
+async def test_resume_after_an_id_then_live(client):
+    first = await open_stream(client)
+    ids = await create(client)
+    await call(client, "POST", f"/api/v1/task/{ids[0]}/stop")
+    created, stopped = await next_message(first), await next_message(first)
+    first.close()  # the client goes away; meanwhile things happen
+    await call(client, "POST", f"/api/v1/task/{ids[1]}/stop")
+    await call(client, "POST", f"/api/v1/task/{ids[0]}/retry")
+    streams = [await client.get("/api/v1/events", params={"after": created.id}),
+               await client.get("/api/v1/events", params={"after": 0},  # the header wins: it is newer
+                                headers={"Last-Event-ID": str(created.id)})]
+    for again in streams:
+        frames = [await next_message(again) for _ in range(4)]
+        assert [(f.event, f.data.get("id"), f.data.get("status_text")) for f in frames] == [
+            ("task", ids[0], "failed"), ("task", ids[1], "failed"), ("task", ids[0], "pending"), ("open", None, None)]
+        assert frames[0].id == stopped.id and frames[3].data["last_id"] == frames[2].id == frames[3].id
+    await call(client, "DELETE", f"/api/v1/task/{ids[2]}")
+    for again in streams:
+        kind, data = await next_event(again)  # live after the replay
+        assert (kind, data["task_ids"]) == ("tasks_deleted", [ids[2]])
+
+
+async def test_replay_filters_and_tells_what_was_pruned(client):
+    ids = await create(client)
+    for task_id in ids:
+        await call(client, "POST", f"/api/v1/task/{task_id}/stop")
+    stream = await client.get("/api/v1/events", params={"after": 0, "kinds": "task", "serial": SERIALS[2]})
+    frames = [await next_message(stream) for _ in range(2)]
+    assert [(f.event, f.data.get("id")) for f in frames] == [("task", ids[2]), ("open", None)]
+    store = client.app[keys.STORE]
+    assert await store.events.prune(before=0, keep=2) == 2  # 4 events: the first two go
+    stream = await client.get("/api/v1/events", params={"after": 1})
+    gap, first, second, opened = [await next_message(stream) for _ in range(4)]
+    assert (gap.event, gap.id, gap.data) == ("gap", None, {"after": 1, "first_id": 3, "missed": 1})
+    assert (first.id, second.id, opened.event, opened.data) == (3, 4, "open", {"last_id": 4})
+
+
+async def test_a_stream_opens_with_the_last_id(client):
+    await create(client)
+    response = await client.get("/api/v1/events")
+    frame = await next_message(response)
+    assert (frame.event, frame.id, frame.data) == ("open", 1, {"last_id": 1})
 
 
 async def test_events_ping_when_idle(client, monkeypatch):
     monkeypatch.setattr(constants, "EVENTS_PING_INTERVAL", 0.01)
     stream = await open_stream(client)
-    assert await next_frame(stream) == [": ping"]
+    assert (await next_frame(stream)).comment == "ping"
 
 
 async def test_events_end_on_shutdown(client):
@@ -104,9 +128,10 @@ async def test_events_end_on_shutdown(client):
     assert client.app[keys.EVENTS].subscriber_count == 0
 
 
-async def test_events_end_when_the_client_goes(make_config, clock):
+async def test_events_end_when_the_client_goes(make_config, clock, monkeypatch):
     """Served as `tikmatrixd serve` serves it (a gone client does not cancel
-    the handler): the stream notices at its next write and unsubscribes."""
+    the handler): the next ping notices, and the stream unsubscribes."""
+    monkeypatch.setattr(constants, "EVENTS_PING_INTERVAL", 0.02)
     app = create_app(make_config(), clock=clock, dispatcher=NullDispatcher())
     runner = web.AppRunner(app)
     await runner.setup()
@@ -116,21 +141,26 @@ async def test_events_end_when_the_client_goes(make_config, clock):
         host, port = runner.addresses[0][:2]
         async with aiohttp.ClientSession() as session:
             stream = await session.get(f"http://{host}:{port}/api/v1/events")
-            assert await next_frame(stream) == [": stream open"]
+            assert (await next_message(stream)).event == "open"
             assert app[keys.EVENTS].subscriber_count == 1
             stream.close()
-        while app[keys.EVENTS].subscriber_count:
-            app[keys.EVENTS].publish("device", serial=SERIALS[0], healthy=True)
-            await asyncio.sleep(0.01)
+        for _ in range(250):  # the next ping (20 ms) finds the socket closed
+            if not app[keys.EVENTS].subscriber_count:
+                break
+            await asyncio.sleep(0.02)
+        assert app[keys.EVENTS].subscriber_count == 0
     finally:
         await runner.cleanup()
 
 
 @pytest.mark.parametrize("params, field", [
     ({"kinds": "task,nope"}, "kinds"), ({"kinds": ","}, "kinds"), ({"serial": ""}, "serial"), ({"since": "1"}, "since"),
+    ({"after": "-1"}, "after"), ({"after": "x"}, "after"), ({"after": str(2**63)}, "after"),
+    ({"Last-Event-ID": "abc"}, "Last-Event-ID"),
 ])
 async def test_events_bad_query(client, params, field):
-    status, body = await call(client, "GET", "/api/v1/events", params=params)
+    headers = {k: params.pop(k) for k in list(params) if k == "Last-Event-ID"}
+    status, body = await call(client, "GET", "/api/v1/events", params=params, headers=headers)
     assert (status, body["code"]) == (400, 40001)
     assert list(body["data"]["errors"]) == [field]
 

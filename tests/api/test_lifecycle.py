@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_extensions import create, next_event, open_stream
+from tests.api.test_extensions import create
 from tests.conftest import SERIALS
-from tests.helpers import call
+from tests.helpers import call, next_event, next_message, open_stream
 from tikmatrixd import keys
 from tikmatrixd.events import Kind
 
@@ -24,7 +24,7 @@ async def test_each_transition_publishes_its_kind(client):
     assert (await next_event(streams[Kind.TASKS_CREATED]))[1]["task_ids"] == [first, second, third]
     await call(client, "POST", f"/api/v1/task/{first}/stop")
     assert (await next_event(streams[Kind.TASK]))[1] | {"at": None} == {
-        "id": first, "serial": SERIALS[0], "status_text": "failed", "reason": "stopped", "at": None}
+        "id": first, "serial": SERIALS[0], "status_text": "failed", "reason": "stopped", "retry_count": 0, "at": None}
     await call(client, "POST", f"/api/v1/task/{first}/retry")
     assert (await next_event(streams[Kind.TASK]))[1]["status_text"] == "pending"
     await call(client, "POST", f"/api/v1/task/{second}/stop")
@@ -44,3 +44,21 @@ async def test_each_transition_publishes_its_kind(client):
     assert (data["id"], data["username"]) == (account["data"]["id"], "shop_a")
     _, again = await call(client, "GET", f"/api/v1/accounts/{account['data']['id']}")
     assert again["data"]["cooldown_until"] is not None
+
+
+async def test_the_log_replays_exactly_what_was_published(client):
+    """Each transition's events are appended to the event log in its own transaction: a client
+    replaying the log from the start sees the same events, ids and data as one that was live."""
+    live = await open_stream(client)
+    [first, second, third] = await create(client)
+    for method, path in (("POST", f"/task/{first}/stop"), ("POST", f"/task/{first}/retry"),
+                         ("POST", f"/task/{second}/stop"), ("POST", "/task/retry-all"),
+                         ("DELETE", f"/task/{third}")):
+        assert (await call(client, method, f"/api/v1{path}"))[0] == 200
+    seen = [await next_message(live) for _ in range(7)]
+    assert [f.event for f in seen] == ["tasks_created", "task", "task", "task", "task", "tasks_retried",
+                                       "tasks_deleted"]
+    replay = await client.get("/api/v1/events", params={"after": 0})
+    replayed = [await next_message(replay) for _ in range(8)]
+    assert [(f.id, f.event, f.data) for f in replayed[:7]] == [(f.id, f.event, f.data) for f in seen]
+    assert (replayed[7].event, replayed[7].data) == ("open", {"last_id": seen[-1].id})

@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from tikmatrixd import constants, keys
 from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
-from tikmatrixd.api.parsing import json_object, load, path_id, query
+from tikmatrixd.api.parsing import json_object, load, path_id, query, task_source
 from tikmatrixd.core.devices import AccountFilter
 from tikmatrixd.core.platforms import PACKAGES, PLATFORMS
 from tikmatrixd.core.tasks import CreateRequest, TargetSelection
@@ -116,7 +116,7 @@ async def match_accounts(request: web.Request) -> web.Response:
     now = request.app[keys.CLOCK]()
     create = CreateRequest(
         script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(args["platforms"]))},
-        source="api", start_time=None, scheduled_at=now, created_at=now,
+        source=task_source(request), start_time=None, scheduled_at=now, created_at=now,
         selection=TargetSelection(serials=tuple(dict.fromkeys(args["serials"]))))
     created = await request.app[keys.LIFECYCLE].create(create, MATCH_ACCOUNTS,
                                                        request.app[keys.CONFIG].tasks.max_per_request)

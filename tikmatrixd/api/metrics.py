@@ -17,6 +17,7 @@ routes = web.RouteTableDef()
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics (text format; OpenMetrics when the scraper asks for it)."""
     app = request.app
+    lag = {state.url: state.lag for state in app[keys.WEBHOOKS].states}
     body, content_type = await app[keys.METRICS].scrape(app[keys.STORE], app[keys.DISPATCHER],
-                                                        request.headers.get("Accept", ""))
+                                                        request.headers.get("Accept", ""), lag)
     return web.Response(body=body, headers={"Content-Type": content_type})

@@ -19,7 +19,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 from marshmallow import Schema, fields
 
 from tikmatrixd import __version__, keys
-from tikmatrixd.api import accounts, devices, events, health, license, materials, metrics, shapes, tasks
+from tikmatrixd.api import accounts, devices, events, health, license, materials, metrics, shapes, tasks, webhooks
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core.errors import TikmatrixError
@@ -101,9 +101,12 @@ def _operations() -> dict[Callable[..., Any], Operation]:
         accounts.update_account: Operation("Change an account", body="AccountPatch", data=shapes.AccountOutSchema),
         accounts.delete_account: Operation("Delete an account", data=shapes.DeletedSchema),
         events.event_stream: Operation(
-            "Task and device changes as server-sent events: `event: <kind>` and `data: <json>` "
-            "(with `dropped` when a slow client lost events), a `: ping` comment every 15 s",
+            "The event log as server-sent events: `id: <log id>`, `event: <kind>`, `data: <json>`. With "
+            "`Last-Event-ID` or `after`, the events after that id first (a `gap` notice when the log was "
+            "pruned past it), then an `open` notice (`last_id`), then live; a `: ping` comment every 15 s",
             query=events.EventsQuery, media=("text/event-stream",)),
+        webhooks.list_webhooks: Operation("Delivery state of each configured webhook endpoint",
+                                          data=shapes.WebhookListSchema),
         openapi: Operation("This document", data={"type": "object"}),
         health.healthz: Operation("Liveness: the event loop answers and the store responds",
                                   data=shapes.HealthSchema),

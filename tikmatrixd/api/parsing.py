@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from marshmallow import Schema, ValidationError
 
+from tikmatrixd import constants
 from tikmatrixd.core.errors import InvalidParameters, NotFound
 from tikmatrixd.fields import flatten_errors
 
@@ -93,6 +94,14 @@ def load(schema: Schema, data: Any, prefix: str = "") -> Any:
 def query(request: web.Request, schema: Schema) -> Any:
     values = {key: check_text(value, f"query parameter {key[:40]!r}") for key, value in request.query.items()}
     return load(schema, values)
+
+
+def task_source(request: web.Request) -> str:
+    """``api``, or ``ui`` when the request says it comes from the CLI or the dashboard."""
+    source = request.headers.get(constants.SOURCE_HEADER, "api")
+    if source not in ("api", "ui"):
+        raise InvalidParameters.fields({constants.SOURCE_HEADER: ["must be api or ui"]})
+    return source
 
 
 def path_id(request: web.Request, name: str, what: str) -> int:

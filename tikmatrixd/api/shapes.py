@@ -186,3 +186,22 @@ class MaterialPageSchema(Shape):
     total = fields.Integer()
     page = fields.Integer()
     page_size = fields.Integer()
+
+
+class WebhookSchema(Shape):
+    url = fields.String()
+    kinds = fields.List(fields.String(), metadata={"description": "empty: every kind"})
+    delivered_id = fields.Integer(metadata={"description": "the last event delivered (event log id)"})
+    last_event_id = fields.Integer(metadata={"description": "the newest event in the log when last looked"})
+    lag = fields.Integer(metadata={"description": "events in the log after the last one delivered"})
+    delivered = fields.Integer(metadata={"description": "deliveries since start-up"})
+    failures = fields.Integer(metadata={"description": "failed attempts since start-up"})
+    last_success_at = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    last_error_at = fields.String(allow_none=True)
+    next_attempt_at = fields.String(allow_none=True, metadata={"description": "when failing: the next retry"})
+
+
+class WebhookListSchema(Shape):
+    webhooks = fields.List(fields.Nested(WebhookSchema))
+    total = fields.Integer()

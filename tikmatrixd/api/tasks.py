@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from tikmatrixd import constants, keys
 from tikmatrixd.api import render
 from tikmatrixd.api.envelope import ok
-from tikmatrixd.api.parsing import json_object, load, path_id, query
+from tikmatrixd.api.parsing import json_object, load, path_id, query, task_source
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core import schedule
 from tikmatrixd.core.errors import InvalidParameters, NotFound, ScriptNameMissing, ScriptNotSupported, TaskNotFound
@@ -87,7 +87,8 @@ def script_schema(script_name: str, context: ScriptContext) -> Schema:
     return SCRIPTS[script_name].schema(context)
 
 
-def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> tuple[CreateRequest, Any]:
+def _validate_create(app: web.Application, body: dict[str, Any], now: float,
+                     source: str) -> tuple[CreateRequest, Any]:
     """Checks in SPEC order: 40002, 40003, then every other error at once."""
     script_name = body.get("script_name")
     if script_name is None or script_name == "":
@@ -125,7 +126,7 @@ def _validate_create(app: web.Application, body: dict[str, Any], now: float) -> 
     request = CreateRequest(
         script_name=script.name,
         script_config=script_config,
-        source="api",
+        source=source,
         start_time=start_time,
         scheduled_at=scheduled_at,
         created_at=now,
@@ -175,7 +176,7 @@ def _ref_key(ref: str) -> str:
 async def create_task(request: web.Request) -> web.Response:
     body = await json_object(request)
     await _resolve_materials(request.app, body)
-    create, script = _validate_create(request.app, body, request.app[keys.CLOCK]())
+    create, script = _validate_create(request.app, body, request.app[keys.CLOCK](), task_source(request))
     created = await request.app[keys.LIFECYCLE].create(create, script, request.app[keys.CONFIG].tasks.max_per_request)
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 

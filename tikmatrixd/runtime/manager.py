@@ -23,7 +23,6 @@ import structlog
 from tikmatrixd.adb import host
 from tikmatrixd.adb.host import AdbHostError, Seen
 from tikmatrixd.core.status import ErrorReason
-from tikmatrixd.events import Kind
 from tikmatrixd.runtime.worker import DeviceWorker, WorkerDeps
 
 log = structlog.get_logger("tikmatrixd.devices")
@@ -104,10 +103,9 @@ class DeviceManager:
             if previous.get(serial) != snapshot.get(serial)
         }
         if changes:
-            await self._deps.store.devices.observe(server, changes, self._deps.clock())
+            self._deps.events.publish(await self._deps.store.devices.observe(server, changes, self._deps.clock()))
         for serial, (state, model) in sorted(changes.items()):
             log.info("device state", serial=serial, state=state, model=model or None, server=server)
-            self._deps.events.publish(Kind.DEVICE, serial=serial, state=state, adb_server=server)
             if state == "online":
                 self._online[serial] = server
             elif self._online.get(serial) == server:

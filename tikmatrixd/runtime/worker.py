@@ -30,7 +30,7 @@ from tikmatrixd.config import Config
 from tikmatrixd.core import schedule
 from tikmatrixd.core.platforms import PACKAGES
 from tikmatrixd.core.status import NEVER_RETRIED, ErrorReason, error
-from tikmatrixd.events import EventBus, Kind
+from tikmatrixd.events import EventBus
 from tikmatrixd.library import Library
 from tikmatrixd.lifecycle import Lifecycle
 from tikmatrixd.runtime import probe
@@ -177,13 +177,13 @@ class DeviceWorker:
             except AdbError as problem:
                 if self.healthy is not False:
                     self._log.warning("device unhealthy", error=str(problem))
-                    deps.events.publish(Kind.DEVICE, serial=self.serial, healthy=False)
+                    deps.events.publish(await deps.store.devices.health(self.serial, False, deps.clock()))
                 self.healthy = False
                 await self._pause(delay * (0.8 + 0.4 * deps.rng.random()))
                 delay = min(delay * 2, MAX_PROBE_BACKOFF)
                 continue
             if self.healthy is not True:
-                deps.events.publish(Kind.DEVICE, serial=self.serial, healthy=True)
+                deps.events.publish(await deps.store.devices.health(self.serial, True, deps.clock()))
             if self.healthy is False:
                 self._log.info("device healthy again")
                 self._wake.set()  # tasks may have been created meanwhile

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from tikmatrixd.store.accounts import AccountQueries
 from tikmatrixd.store.devices import DeviceQueries
+from tikmatrixd.store.events import EventQueries
 from tikmatrixd.store.materials import MaterialQueries
 from tikmatrixd.store.media import MediaQueries
 from tikmatrixd.store.schema import migrate
@@ -43,6 +44,7 @@ class Store:
         self.accounts = AccountQueries(self.run)
         self.media = MediaQueries(self.run)
         self.materials = MaterialQueries(self.run)
+        self.events = EventQueries(self.run)
 
     @classmethod
     async def open(cls, path: str) -> Store:

@@ -9,7 +9,9 @@ from typing import Any
 
 from tikmatrixd.core.devices import Account, AccountFilter
 from tikmatrixd.core.errors import InvalidParameters, NotFound
+from tikmatrixd.events import Event, Kind
 from tikmatrixd.store.devices import set_current_account
+from tikmatrixd.store.events import record
 from tikmatrixd.store.sql import Runner, transaction
 
 _SELECT = (
@@ -127,12 +129,18 @@ class AccountQueries:
 
         return await self._run(upsert)
 
-    async def cool_down(self, account_id: int, until: float) -> None:
-        def cool_down(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE accounts SET cooldown_until = max(coalesce(cooldown_until, 0), ?) WHERE id = ?",
-                         (until, account_id))
+    async def cool_down(self, account_id: int, until: float, now: float) -> list[Event]:
+        """The account rests until ``until`` (or longer, if it already does)."""
 
-        await self._run(cool_down)
+        def cool_down(conn: sqlite3.Connection) -> list[Event]:
+            with transaction(conn):
+                row = conn.execute("UPDATE accounts SET cooldown_until = max(coalesce(cooldown_until, 0), ?)"
+                                   " WHERE id = ? RETURNING username, cooldown_until", (until, account_id)).fetchone()
+                if row is None:
+                    return []
+                return [record(conn, Kind.ACCOUNT, now, id=account_id, username=row[0], cooldown_until=row[1])]
+
+        return await self._run(cool_down)
 
     async def delete(self, account_id: int) -> None:
         def delete(conn: sqlite3.Connection) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from tikmatrixd.core.devices import Device
 from tikmatrixd.core.errors import NotFound
+from tikmatrixd.events import Event, Kind
+from tikmatrixd.store.events import record
 from tikmatrixd.store.sql import Runner, transaction
 
 _COLUMNS = "serial, name, model, platform, state, adb_server, apps, current_accounts"
@@ -40,11 +42,11 @@ class DeviceQueries:
 
         await self._run(declare)
 
-    async def observe(self, server: str, states: dict[str, tuple[str, str]], now: float) -> None:
-        """Record what an adb server reports: serial → (state, model)."""
+    async def observe(self, server: str, states: dict[str, tuple[str, str]], now: float) -> list[Event]:
+        """Record what an adb server reports: serial → (state, model); an event per device, by serial."""
         rows = [(serial, state, model, server, now) for serial, (state, model) in states.items()]
 
-        def observe(conn: sqlite3.Connection) -> None:
+        def observe(conn: sqlite3.Connection) -> list[Event]:
             with transaction(conn):
                 conn.executemany(
                     "INSERT INTO devices (serial, state, model, adb_server, first_seen, last_seen)"
@@ -53,8 +55,19 @@ class DeviceQueries:
                     " first_seen = coalesce(first_seen, excluded.first_seen), last_seen = excluded.last_seen",
                     rows,
                 )
+                return [record(conn, Kind.DEVICE, now, serial=serial, state=state, adb_server=server)
+                        for serial, (state, _) in sorted(states.items())]
 
-        await self._run(observe)
+        return await self._run(observe)
+
+    async def health(self, serial: str, healthy: bool, now: float) -> list[Event]:
+        """A device's worker found it (un)healthy: the change goes to the event log."""
+
+        def health(conn: sqlite3.Connection) -> list[Event]:
+            with transaction(conn):
+                return [record(conn, Kind.DEVICE, now, serial=serial, healthy=healthy)]
+
+        return await self._run(health)
 
     async def set_apps(self, serial: str, apps: dict[str, str]) -> None:
         def set_apps(conn: sqlite3.Connection) -> None:

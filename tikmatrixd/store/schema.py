@@ -173,6 +173,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE posted_media ADD COLUMN sha256 TEXT;
     CREATE INDEX posted_media_sha256 ON posted_media(sha256, account);
     """,
+    # 6: the event log (every change the daemon publishes, in the transaction that makes it),
+    # and how far each webhook endpoint has been delivered.
+    """
+    CREATE TABLE events (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        at            REAL NOT NULL,
+        kind          TEXT NOT NULL,
+        serial        TEXT,
+        data          TEXT NOT NULL
+    );
+    CREATE INDEX events_at ON events(at);
+    CREATE TABLE webhook_cursors (
+        url           TEXT PRIMARY KEY,
+        delivered_id  INTEGER NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    """,
 ]
 
 

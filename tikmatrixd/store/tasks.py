@@ -1,4 +1,8 @@
-"""Queries on the tasks table. Status changes are conditional UPDATEs."""
+"""Queries on the tasks table. Status changes are conditional UPDATEs.
+
+Each change appends its events to the event log in its own transaction and
+returns them (with their ids), for the lifecycle to publish.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from tikmatrixd.core.tasks import (
     TaskStats,
     fan_out,
 )
+from tikmatrixd.events import Event, Kind
+from tikmatrixd.store.events import record
 from tikmatrixd.store.sql import Runner, dumps, loads, placeholders, transaction
 from tikmatrixd.store.targets import resolve_targets
 
@@ -46,10 +52,19 @@ def _select_one(conn: sqlite3.Connection, task_id: int) -> Task:
     return _task(row)
 
 
+def _task_event(conn: sqlite3.Connection, now: float, task_id: int, serial: str, status: TaskStatus,
+                retry_count: int, reason: str | None = None) -> Event:
+    data: dict[str, Any] = {"id": task_id, "serial": serial, "status_text": status.text, "retry_count": retry_count}
+    if reason is not None:
+        data["reason"] = reason
+    return record(conn, Kind.TASK, now, **data)
+
+
 @dataclass(frozen=True)
 class Created:
     ids: list[int]
     serials: list[str]
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,12 +76,14 @@ class Claim:
     #: Due tasks that cannot run (their account is disabled or at its daily cap): failed in the
     #: claim, never started, with the error recorded.
     skipped: list[tuple[Task, dict[str, str]]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Deleted:
     tasks: list[Task]
     not_found: list[int]
+    events: list[Event] = field(default_factory=list)
 
 
 class TaskQueries:
@@ -81,7 +98,9 @@ class TaskQueries:
                 targets = resolve_targets(conn, request.selection)
                 drafts = fan_out(request, targets, script, max_tasks)
                 ids = [_insert(conn, draft) for draft in drafts]
-            return Created(ids=ids, serials=sorted({d.target.serial for d in drafts}))
+                event = record(conn, Kind.TASKS_CREATED, request.created_at, task_ids=ids,
+                               script_name=request.script_name)
+            return Created(ids=ids, serials=sorted({d.target.serial for d in drafts}), events=[event])
 
         return await self._run(create)
 
@@ -110,10 +129,11 @@ class TaskQueries:
 
         return await self._run(stats)
 
-    async def stop(self, task_id: int, error: dict[str, str], now: float) -> tuple[Task, TaskStatus]:
+    async def stop(self, task_id: int, error: dict[str, str],
+                   now: float) -> tuple[Task, TaskStatus, builtins.list[Event]]:
         """pending/running → failed; returns the task and the status it had."""
 
-        def stop(conn: sqlite3.Connection) -> tuple[Task, TaskStatus]:
+        def stop(conn: sqlite3.Connection) -> tuple[Task, TaskStatus, builtins.list[Event]]:
             with transaction(conn):
                 before = _select_one(conn, task_id)
                 if before.status not in STOPPABLE:
@@ -122,29 +142,32 @@ class TaskQueries:
                     "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ?",
                     (TaskStatus.FAILED, dumps(error), now, task_id, before.status),
                 )
-                return _select_one(conn, task_id), before.status
+                event = _task_event(conn, now, task_id, before.serial, TaskStatus.FAILED, before.retry_count,
+                                    error["reason"])
+                return _select_one(conn, task_id), before.status, [event]
 
         return await self._run(stop)
 
-    async def retry(self, task_id: int, now: float) -> Task:
+    async def retry(self, task_id: int, now: float) -> tuple[Task, builtins.list[Event]]:
         """failed → pending, due now, retry_count + 1, error and result cleared."""
 
-        def retry(conn: sqlite3.Connection) -> Task:
+        def retry(conn: sqlite3.Connection) -> tuple[Task, builtins.list[Event]]:
             with transaction(conn):
                 before = _select_one(conn, task_id)
                 if before.status not in RETRYABLE:
                     raise InvalidTransition(f"task {task_id} is {before.status.text}; only failed tasks can be retried")
-                _retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.FAILED), now)
-                return _select_one(conn, task_id)
+                events = _retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.FAILED), now, now)
+                return _select_one(conn, task_id), events
 
         return await self._run(retry)
 
-    async def retry_all(self, now: float) -> builtins.list[str]:
-        """Every failed task → pending; returns the serial of each one retried."""
+    async def retry_all(self, now: float) -> builtins.list[Event]:
+        """Every failed task → pending: an event per task, then one with the count."""
 
-        def retry_all(conn: sqlite3.Connection) -> builtins.list[str]:
+        def retry_all(conn: sqlite3.Connection) -> builtins.list[Event]:
             with transaction(conn):
-                return _retry_where(conn, "status = ?", (TaskStatus.FAILED,), now)
+                events = _retry_where(conn, "status = ?", (TaskStatus.FAILED,), now, now)
+                return [*events, record(conn, Kind.TASKS_RETRIED, now, count=len(events))]
 
         return await self._run(retry_all)
 
@@ -170,6 +193,7 @@ class TaskQueries:
 
         def claim(conn: sqlite3.Connection) -> Claim:
             skipped: builtins.list[tuple[Task, dict[str, str]]] = []
+            events: builtins.list[Event] = []
             with transaction(conn):
                 while True:
                     row = conn.execute(
@@ -189,56 +213,67 @@ class TaskQueries:
                             " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.serial = ? AND t.status = 0",
                             (serial,),
                         ).fetchone()[0]
-                        return Claim(task=None, next_at=next_at, skipped=skipped)
+                        return Claim(task=None, next_at=next_at, skipped=skipped, events=events)
                     task_id, platform, package, disabled, own_caps, done = row
                     task = _select_one(conn, task_id)
                     refusal = _refusal(task, disabled == 1, {**caps, **loads(own_caps)}, done)
                     if refusal is None:
                         _start(conn, task_id, now, None)
+                        events.append(_task_event(conn, now, task_id, serial, TaskStatus.RUNNING, task.retry_count))
                         return Claim(task=_select_one(conn, task_id), platform=platform, package=package,
-                                     skipped=skipped)
+                                     skipped=skipped, events=events)
                     conn.execute("UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 0",
                                  (TaskStatus.FAILED, dumps(refusal), now, task_id))
+                    events.append(_task_event(conn, now, task_id, serial, TaskStatus.FAILED, task.retry_count,
+                                              refusal["reason"]))
                     skipped.append((task, refusal))
 
         return await self._run(claim)
 
-    async def interrupt_running(self, error: dict[str, str], now: float) -> builtins.list[int]:
+    async def interrupt_running(self, error: dict[str, str], now: float) -> builtins.list[Event]:
         """At start-up: tasks a killed process left running → failed. Nothing is re-run."""
 
-        def interrupt(conn: sqlite3.Connection) -> builtins.list[int]:
+        def interrupt(conn: sqlite3.Connection) -> builtins.list[Event]:
             with transaction(conn):
                 rows = conn.execute(
-                    "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE status = ? RETURNING id",
+                    "UPDATE tasks SET status = ?, error = ?, finished_at = ? WHERE status = ?"
+                    " RETURNING id, serial, retry_count",
                     (TaskStatus.FAILED, dumps(error), now, TaskStatus.RUNNING),
                 ).fetchall()
-            return sorted(row[0] for row in rows)
+                return [_task_event(conn, now, task_id, serial, TaskStatus.FAILED, retries, error["reason"])
+                        for task_id, serial, retries in sorted(rows)]
 
         return await self._run(interrupt)
 
-    async def requeue(self, task_id: int, at: float) -> bool:
-        """Automatic retry: running → pending again at ``at``, same id, retry_count + 1."""
+    async def requeue(self, task_id: int, at: float, now: float, reason: str) -> builtins.list[Event]:
+        """Automatic retry: running → pending again at ``at``, same id, retry_count + 1
+        (no event: a stop or a delete won)."""
 
-        def requeue(conn: sqlite3.Connection) -> bool:
+        def requeue(conn: sqlite3.Connection) -> builtins.list[Event]:
             with transaction(conn):
-                return bool(_retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.RUNNING), at))
+                return _retry_where(conn, "id = ? AND status = ?", (task_id, TaskStatus.RUNNING), at, now, reason)
 
         return await self._run(requeue)
 
-    async def finish(self, task_id: int, status: TaskStatus, now: float,
-                     result: dict[str, Any] | None = None, error: dict[str, str] | None = None) -> bool:
-        """running → completed/failed; False if the API stopped or deleted it first."""
+    async def finish(self, task_id: int, status: TaskStatus, now: float, result: dict[str, Any] | None = None,
+                     error: dict[str, str] | None = None) -> builtins.list[Event]:
+        """running → completed/failed (no event: the API stopped or deleted it first)."""
 
-        def finish(conn: sqlite3.Connection) -> bool:
+        def finish(conn: sqlite3.Connection) -> builtins.list[Event]:
             with transaction(conn):
-                return conn.execute(
-                    "UPDATE tasks SET status = ?, finished_at = ?, result = ?, error = ? WHERE id = ? AND status = ?",
+                row = conn.execute(
+                    "UPDATE tasks SET status = ?, finished_at = ?, result = ?, error = ? WHERE id = ? AND status = ?"
+                    " RETURNING serial, retry_count",
                     (status, now, dumps(result), dumps(error), task_id, TaskStatus.RUNNING),
-                ).rowcount == 1
+                ).fetchone()
+                if row is None:
+                    return []
+                reason = None if error is None else error["reason"]
+                return [_task_event(conn, now, task_id, row[0], status, row[1], reason)]
 
         return await self._run(finish)
 
-    async def delete(self, ids: Iterable[int]) -> Deleted:
+    async def delete(self, ids: Iterable[int], now: float) -> Deleted:
         wanted = list(dict.fromkeys(ids))
 
         def delete(conn: sqlite3.Connection) -> Deleted:
@@ -246,9 +281,10 @@ class TaskQueries:
                 rows = conn.execute(
                     f"DELETE FROM tasks WHERE id IN ({placeholders(len(wanted))}) RETURNING {_COLUMNS}", wanted
                 ).fetchall()
-            tasks = [_task(row) for row in rows]
+                tasks = [_task(row) for row in rows]
+                events = [record(conn, Kind.TASKS_DELETED, now, task_ids=[t.id for t in tasks])] if tasks else []
             found = {task.id for task in tasks}
-            return Deleted(tasks=tasks, not_found=[i for i in wanted if i not in found])
+            return Deleted(tasks=tasks, not_found=[i for i in wanted if i not in found], events=events)
 
         return await self._run(delete)
 
@@ -289,13 +325,17 @@ def _insert(conn: sqlite3.Connection, draft: TaskDraft) -> int:
     return cursor.lastrowid
 
 
-def _retry_where(conn: sqlite3.Connection, condition: str, params: tuple[Any, ...], now: float) -> list[str]:
+def _retry_where(conn: sqlite3.Connection, condition: str, params: tuple[Any, ...], due: float, now: float,
+                 reason: str | None = None) -> list[Event]:
+    """Matching tasks → pending, due at ``due``, retry_count + 1; an event for each."""
     rows = conn.execute(
         "UPDATE tasks SET status = 0, retry_count = retry_count + 1, error = NULL, result = NULL,"
-        f" started_at = NULL, finished_at = NULL, scheduled_at = ? WHERE {condition} RETURNING serial",
-        (now, *params),
+        f" started_at = NULL, finished_at = NULL, scheduled_at = ? WHERE {condition}"
+        " RETURNING id, serial, retry_count",
+        (due, *params),
     ).fetchall()
-    return [row[0] for row in rows]
+    return [_task_event(conn, now, task_id, serial, TaskStatus.PENDING, retries, reason)
+            for task_id, serial, retries in sorted(rows)]
 
 
 def _filter_sql(where: TaskFilter) -> tuple[list[str], list[object]]:
