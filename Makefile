@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEVICES ?= 3
 
-.PHONY: run test adb clean bench
+.PHONY: run test adb browser clean bench
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,21 @@ adb:
 	  fi; \
 	fi
 
+# Debian's chromium and chromium-driver, for the browser tests (/docs, the dashboard),
+# installed when missing and we are root; without them those tests are skipped, and say so.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium chromium-driver' for the browser tests"; \
+	  fi; \
+	fi
+
 run: $(STAMP) adb
 	$(BIN)/tikmatrixd demo --devices $(DEVICES)
 
-test: $(STAMP) adb
+test: $(STAMP) adb browser
 	$(BIN)/ruff check tikmatrixd tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from tikmatrixd import ctl_view as view
@@ -137,8 +138,8 @@ def _runner(command: Command) -> Callable[[argparse.Namespace], int]:
             return asyncio.run(go())
         except ApiError as error:
             print(f"tikmatrixd: {error}", file=sys.stderr)
-            for field, problems in (error.data or {}).get("errors", {}).items() \
-                    if isinstance(error.data, dict) else ():
+            errors = error.data.get("errors", {}) if isinstance(error.data, dict) else {}
+            for field, problems in errors.items():  # every field the API refused, not just the first
                 print(f"  {field}: {' '.join(problems)}", file=sys.stderr)
             return EXIT_API_ERROR
         except UsageError as error:
@@ -167,8 +168,7 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if args.file:
         try:
-            text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()  # noqa: SIM115
-            body = json.loads(text)
+            body = json.loads(sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise UsageError(f"cannot read the request from {args.file}: {error}") from None
         if not isinstance(body, dict):
@@ -180,7 +180,7 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
             body[key] = getattr(args, key)
     if args.start_time:
         body["start_time"] = args.start_time
-    config: dict[str, Any] = body.setdefault("script_config", {})
+    config: dict[str, Any] = {}
     if args.target_users:
         config["target_users"] = args.target_users
     if args.materials:
@@ -195,6 +195,11 @@ def create_body(args: argparse.Namespace) -> dict[str, Any]:
             config[key] = json.loads(value)
         except ValueError:
             config[key] = value
+    if config or not args.file:
+        given = body.setdefault("script_config", {})
+        if not isinstance(given, dict):
+            raise UsageError("script_config in the file is not an object: the flags cannot add to it")
+        given.update(config)
     if "script_name" not in body:
         raise UsageError("which script? give it (task create follow ...) or put script_name in the file")
     return body

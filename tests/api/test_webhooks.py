@@ -15,7 +15,8 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.test_extensions import create
-from tests.helpers import call
+from tests.helpers import call, next_message
+from tikmatrixd import keys
 from tikmatrixd import webhooks as webhooks_module
 from tikmatrixd.config import ConfigError
 
@@ -173,3 +174,22 @@ def test_the_signature_is_hmac_of_timestamp_and_body():
     digest = hmac.new(SECRET, b"1700000000." + body, hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={digest}"
     assert not verify(webhooks_module.sign(b"other", int(time.time()), body), body, SECRET)
+
+
+async def test_the_event_log_is_pruned_to_its_limits(api):
+    first = await api()
+    for _ in range(3):
+        await create(first)
+    await first.close()
+    client = await api(events={"keep_count": 1})  # pruned at start-up, off the request path
+
+    async def pruned() -> bool:
+        return (await client.app[keys.STORE].events.after(0, 10)).first_id == 3
+
+    for _ in range(200):
+        if await pruned():
+            break
+        await asyncio.sleep(0.01)
+    stream = await client.get("/api/v1/events", params={"after": 0})
+    gap, kept = await next_message(stream), await next_message(stream)
+    assert (gap.event, gap.data["missed"], kept.id, kept.event) == ("gap", 2, 3, "tasks_created")

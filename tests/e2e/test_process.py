@@ -20,13 +20,13 @@ from tikmatrixd.sim.testing import AdbServer, free_port
 class Daemon:
     """A tikmatrixd process (with the test script) and an HTTP session to it."""
 
-    def __init__(self, tmp_path: Path, servers: list[AdbServer], connect: list[str] = ()) -> None:
+    def __init__(self, tmp_path: Path, servers: list[AdbServer], connect: list[str] = (), extra: str = "") -> None:
         self.port = free_port()
         self.config = tmp_path / "daemon.toml"
         self.config.write_text(
             f'[server]\nport = {self.port}\n[store]\npath = "{tmp_path / "tasks.db"}"\n'
             f"[adb]\nservers = {json.dumps([s.address for s in servers])}\n"
-            f"connect = {json.dumps(list(connect))}\nprobe_timeout = 5.0\n")
+            f"connect = {json.dumps(list(connect))}\nprobe_timeout = 5.0\n{extra}")
         self.log = tmp_path / "daemon.log"
         self.process: subprocess.Popen | None = None
         self.session = aiohttp.ClientSession(f"http://127.0.0.1:{self.port}")
@@ -91,8 +91,8 @@ class Daemon:
 async def daemon_process(tmp_path):
     started: list[Daemon] = []
 
-    def make(servers, connect=()):
-        daemon = Daemon(tmp_path, servers, connect)
+    def make(servers, connect=(), extra=""):
+        daemon = Daemon(tmp_path, servers, connect, extra)
         started.append(daemon)
         return daemon
 

@@ -128,6 +128,8 @@ def _type(schema: dict[str, Any]) -> Html:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return Html(f'<a href="#schema-{e(name)}">{e(name)}</a>')
+    if "allOf" in schema and "data" in schema.get("properties", {}):  # an answer in the envelope
+        return Html(f"the envelope; data: {_type(schema['properties']['data'])}")
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
             return Html(" | ".join(_type(item) for item in schema[key]))

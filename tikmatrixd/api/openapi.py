@@ -19,7 +19,19 @@ from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 from marshmallow import Schema, fields
 
 from tikmatrixd import __version__, keys
-from tikmatrixd.api import accounts, devices, events, health, license, materials, metrics, shapes, tasks, webhooks
+from tikmatrixd.api import (
+    accounts,
+    devices,
+    docs,
+    events,
+    health,
+    license,
+    materials,
+    metrics,
+    shapes,
+    tasks,
+    webhooks,
+)
 from tikmatrixd.api.envelope import ok
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
 from tikmatrixd.core.errors import TikmatrixError
@@ -108,6 +120,10 @@ def _operations() -> dict[Callable[..., Any], Operation]:
         webhooks.list_webhooks: Operation("Delivery state of each configured webhook endpoint",
                                           data=shapes.WebhookListSchema),
         openapi: Operation("This document", data={"type": "object"}),
+        docs.bare_openapi: Operation("This document, bare (not in the envelope), for tools",
+                                     media=("application/json",)),
+        docs.docs_page: Operation("The API page: this document as HTML, with the README's examples",
+                                  media=("text/html",)),
         health.healthz: Operation("Liveness: the event loop answers and the store responds",
                                   data=shapes.HealthSchema),
         metrics.metrics: Operation("Prometheus metrics", media=("text/plain", "application/openmetrics-text")),
@@ -210,7 +226,8 @@ def _operation(route: web.AbstractRoute, op: Operation | None) -> dict[str, Any]
 
 def _success(op: Operation | None) -> dict[str, Any]:
     if op and op.media:
-        content = {media: {"schema": {"type": "string"}} for media in op.media}
+        content = {media: {"schema": {"type": "object" if media == "application/json" else "string"}}
+                   for media in op.media}
         return {"description": ", ".join(op.media), "content": content}
     data = op.data if op and op.data is not None else {}
     # "type": "object" lets apispec resolve a marshmallow schema in data to a $ref.
