@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEVICES ?= 3
 
-.PHONY: run test adb browser clean bench
+.PHONY: run test adb browser screenshots clean bench
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: $(STAMP) adb browser
 	$(BIN)/ruff check tikmatrixd tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The README's dashboard pictures, as the browser tests see the pages.
+screenshots: $(STAMP) adb browser
+	TIKMATRIXD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_dashboard.py
 
 bench: $(STAMP) adb
 	$(BIN)/python -m bench

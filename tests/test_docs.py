@@ -64,11 +64,18 @@ def test_per_script_config_follows_the_registry():
 def test_every_route_in_readme():
     app = create_app(Config())
     for route in app.router.routes():
+        if not route.handler.__module__.startswith("tikmatrixd.api."):
+            continue  # the dashboard: its pages are in the README's "Dashboard" section
         path = route.resource.canonical
         example = re.sub(r"\{task_id[^}]*\}", "101", path)
         example = example.replace("{account_id}", "1").replace("{material_id}", "7").replace("{serial}", "R58M12345")
         example = example.replace("/api/v1", "$API")
         assert example in README or path in README, f"{route.method} {path}"
+
+
+def test_the_dashboards_pages_in_readme():
+    for page in ("``/``", "``/tasks``", "``/tasks/new``", "``/accounts``", "``/login``"):
+        assert page in README[README.index("Dashboard\n"):], page
 
 
 def test_every_failure_reason_in_readme():

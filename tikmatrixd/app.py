@@ -26,6 +26,7 @@ from tikmatrixd.scripts import BUILTIN, SCRIPTS
 from tikmatrixd.scripts.base import Runner
 from tikmatrixd.store import Store
 from tikmatrixd.store.events import PRUNE_BATCH
+from tikmatrixd.web import setup_dashboard
 from tikmatrixd.webhooks import Webhooks
 
 log = structlog.get_logger("tikmatrixd")
@@ -54,6 +55,7 @@ def create_app(
     app[keys.METRICS] = Metrics(events)
     app[keys.ARTIFACTS] = Artifacts(config.artifacts_dir)
     setup_routes(app)
+    setup_dashboard(app, config)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(event_log_ctx)
     app.cleanup_ctx.append(library_ctx)

@@ -91,6 +91,7 @@ def _banner(port: int, serials: list[str]) -> str:
     quoted = ", ".join(f'"{s}"' for s in serials[:2])
     return "\n".join([
         f"tikmatrixd demo: {len(serials)} simulated phones: {', '.join(serials)}",
+        f"  dashboard: http://127.0.0.1:{port}/   API page: http://127.0.0.1:{port}/docs",
         f"  curl {api}/devices",
         f"  curl -X POST {api}/task -H 'Content-Type: application/json' \\",
         f"       -d '{{\"serials\": [{quoted}], \"script_name\": \"follow\","
@@ -98,5 +99,6 @@ def _banner(port: int, serials: list[str]) -> str:
         f"  curl -X POST {api}/task -d '{{\"serials\": [{quoted}], \"script_name\": \"post\","
         " \"script_config\": {\"captions\": \"Hello from tikmatrixd\"}}'   # posts a sample video",
         f"  curl '{api}/task?page_size=5'",
+        f"  TIKMATRIXD_URL=http://127.0.0.1:{port} .venv/bin/tikmatrixd task list",
         "Ctrl-C stops the daemon and the phones.",
     ])

@@ -38,3 +38,7 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+# The end-to-end fixtures: the real daemon app, a private adb server, simulated phones.
+from tests.e2e.conftest import daemon, phones  # noqa: E402,F401

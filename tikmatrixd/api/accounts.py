@@ -17,6 +17,7 @@ from tikmatrixd.core.tasks import CreateRequest, TargetSelection
 from tikmatrixd.fields import PackageName, Serial, StrictInt, Username
 from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.match_accounts import MATCH_ACCOUNTS
+from tikmatrixd.store.tasks import Created
 
 routes = web.RouteTableDef()
 
@@ -113,14 +114,19 @@ async def match_accounts(request: web.Request) -> web.Response:
     """Discovery: one built-in match_accounts task per device and app, reading the
     accounts logged in there into this registry. Answers like a task create."""
     args = load(MATCH_SCHEMA, await json_object(request))
-    now = request.app[keys.CLOCK]()
-    create = CreateRequest(
-        script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(args["platforms"]))},
-        source=task_source(request), start_time=None, scheduled_at=now, created_at=now,
-        selection=TargetSelection(serials=tuple(dict.fromkeys(args["serials"]))))
-    created = await request.app[keys.LIFECYCLE].create(create, MATCH_ACCOUNTS,
-                                                       request.app[keys.CONFIG].tasks.max_per_request)
+    created = await discover(request.app, args["serials"], task_source(request), args["platforms"])
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
+
+
+async def discover(app: web.Application, serials: list[str], source: str,
+                   platforms: list[str] | None = None) -> Created:
+    """One match_accounts task per device (the API and the dashboard)."""
+    now = app[keys.CLOCK]()
+    create = CreateRequest(
+        script_name=MATCH_ACCOUNTS.name, script_config={"platforms": list(dict.fromkeys(platforms or PLATFORMS))},
+        source=source, start_time=None, scheduled_at=now, created_at=now,
+        selection=TargetSelection(serials=tuple(dict.fromkeys(serials))))
+    return await app[keys.LIFECYCLE].create(create, MATCH_ACCOUNTS, app[keys.CONFIG].tasks.max_per_request)
 
 
 @routes.get("/api/v1/accounts/{account_id}")

@@ -74,7 +74,8 @@ def render_page(spec: dict[str, Any], examples: str) -> str:
             by_tag.setdefault(operation.get("tags", ["other"])[0], []).append((method, path, operation))
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        f"<title>tikmatrixd {e(__version__)} API</title><style>{STYLE}</style></head><body><main>",
+        f"<title>tikmatrixd {e(__version__)} API</title><link rel=icon href=\"data:,\"><style>{STYLE}</style></head>"
+        "<body><main>",
         f"<h1>tikmatrixd API</h1><p>version {e(__version__)} · OpenAPI {e(spec['openapi'])} · "
         "<a href=\"/openapi.json\">openapi.json</a></p>",
         f"<p>{e(spec['info'].get('description', ''))}</p>",

@@ -149,8 +149,8 @@ def document(app: web.Application) -> dict[str, Any]:
     operations = _operations()
     by_path: dict[str, dict[str, Any]] = {}
     for route in app.router.routes():
-        if route.method == "HEAD":
-            continue  # implied by GET
+        if route.method == "HEAD" or not route.handler.__module__.startswith("tikmatrixd.api."):
+            continue  # HEAD is implied by GET; the dashboard's pages and files are no API
         path = route.resource.canonical if route.resource is not None else ""
         by_path.setdefault(path, {})[route.method.lower()] = _operation(route, operations.get(route.handler))
     for path, ops in by_path.items():

@@ -24,6 +24,7 @@ from tikmatrixd.core.tasks import CreateRequest, TargetSelection, TaskFilter
 from tikmatrixd.fields import Serial, StrictBool, StrictInt, Username, flatten_errors
 from tikmatrixd.scripts import SCRIPTS
 from tikmatrixd.scripts.base import ScriptContext
+from tikmatrixd.store.tasks import Created
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("tikmatrixd.tasks")
@@ -172,12 +173,16 @@ def _ref_key(ref: str) -> str:
     return f"material:{int(value)}" if kind == "material" else f"sha256:{value.lower()}"
 
 
+async def create_tasks(app: web.Application, body: dict[str, Any], source: str) -> Created:
+    """A create request's body, validated as SPEC says, fanned out and stored (the API and the dashboard)."""
+    await _resolve_materials(app, body)
+    create, script = _validate_create(app, body, app[keys.CLOCK](), source)
+    return await app[keys.LIFECYCLE].create(create, script, app[keys.CONFIG].tasks.max_per_request)
+
+
 @routes.post("/api/v1/task")
 async def create_task(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    await _resolve_materials(request.app, body)
-    create, script = _validate_create(request.app, body, request.app[keys.CLOCK](), task_source(request))
-    created = await request.app[keys.LIFECYCLE].create(create, script, request.app[keys.CONFIG].tasks.max_per_request)
+    created = await create_tasks(request.app, await json_object(request), task_source(request))
     return ok({"task_ids": created.ids, "created_count": len(created.ids)})
 
 

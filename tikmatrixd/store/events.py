@@ -65,6 +65,17 @@ class EventQueries:
 
         return await self._run(after)
 
+    async def recent(self, *, task_id: int | None = None, serial: str | None = None, limit: int = 50) -> list[Event]:
+        """The newest events of one task (its ``task`` events) or of one device, newest first."""
+        if task_id is not None:
+            sql = ("SELECT id, kind, at, data FROM events WHERE kind = 'task' AND json_extract(data, '$.id') = ?"
+                   " ORDER BY id DESC LIMIT ?")
+            params: tuple[object, ...] = (task_id, limit)
+        else:
+            sql = "SELECT id, kind, at, data FROM events WHERE serial = ? ORDER BY id DESC LIMIT ?"
+            params = (serial, limit)
+        return await self._run(lambda conn: [_event(row) for row in conn.execute(sql, params).fetchall()])
+
     async def cursors(self, urls: Sequence[str]) -> dict[str, int]:
         """The last event delivered to each webhook endpoint; a new endpoint starts from now."""
 

@@ -184,6 +184,8 @@ MIGRATIONS: list[str] = [
         data          TEXT NOT NULL
     );
     CREATE INDEX events_at ON events(at);
+    CREATE INDEX events_serial ON events(serial, id);
+    CREATE INDEX events_task ON events(json_extract(data, '$.id'), id) WHERE kind = 'task';
     CREATE TABLE webhook_cursors (
         url           TEXT PRIMARY KEY,
         delivered_id  INTEGER NOT NULL,
