@@ -42,9 +42,10 @@ def _text(value: Any) -> str:
 
 
 def task_rows(tasks: list[dict[str, Any]]) -> None:
-    table = _table("id", "status", "script", "device", "account", "retries", "scheduled", "finished")
+    table = _table("id", "status", "script", "target", "device", "account", "retries", "scheduled", "finished")
     for task in tasks:
-        table.add_row(str(task["id"]), _status(task), _text(task["script_name"]), _text(task["serial"]),
+        target = (task.get("script_config") or {}).get("target_user", "")
+        table.add_row(str(task["id"]), _status(task), _text(task["script_name"]), _text(target), _text(task["serial"]),
                       _text(task.get("username")), str(task["retry_count"]), _text(task["scheduled_at"]),
                       _text(task.get("finished_at")))
     out.print(table)
