@@ -52,3 +52,11 @@ async def test_forms_need_their_csrf_field_and_change_nothing_without(client):
 async def test_what_users_send_is_escaped_in_the_pages(client):
     page = await (await client.get("/tasks?serial=<b>x</b>")).text()
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+async def test_accounts_show_what_was_done_today_against_the_caps(client):
+    _, body = await call(client, "POST", "/api/v1/accounts", json={
+        "username": "shop_a", "device": SERIALS[0], "daily_caps": {"follow": 3}})
+    page = await (await client.get("/accounts")).text()
+    row = page[page.index(f'id="account-{body["data"]["id"]}"'):]
+    assert "@shop_a" in row and "follow 0/3" in row[:row.index("</tr>")]

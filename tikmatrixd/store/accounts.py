@@ -150,6 +150,19 @@ class AccountQueries:
 
         await self._run(delete)
 
+    async def done_since(self, since: float) -> dict[int, dict[str, int]]:
+        """Completed tasks per account and script since ``since`` (what the daily caps count)."""
+
+        def done(conn: sqlite3.Connection) -> dict[int, dict[str, int]]:
+            counts: dict[int, dict[str, int]] = {}
+            for account_id, script, count in conn.execute(
+                    "SELECT account_id, script_name, count(*) FROM tasks WHERE status = 2 AND finished_at >= ?"
+                    " AND account_id IS NOT NULL GROUP BY account_id, script_name", (since,)):
+                counts.setdefault(account_id, {})[script] = count
+            return counts
+
+        return await self._run(done)
+
     async def list(self, where: AccountFilter, page: int, page_size: int) -> tuple[list[Account], int]:
         clauses, params = [], []
         for column, value in (

@@ -22,6 +22,7 @@ from tikmatrixd.api import render
 from tikmatrixd.api.events import event_stream
 from tikmatrixd.api.tasks import create_tasks
 from tikmatrixd.artifacts import NAMES as ARTIFACT_TYPES
+from tikmatrixd.core import schedule
 from tikmatrixd.core.devices import AccountFilter
 from tikmatrixd.core.errors import TikmatrixError
 from tikmatrixd.core.status import ScriptFailure, TaskStatus
@@ -333,9 +334,17 @@ async def accounts_page(request: web.Request) -> dict[str, Any]:
     store = request.app[keys.STORE]
     accounts, total = await store.accounts.list(AccountFilter(), 1, 500)
     devices = await store.devices.list()
-    return context(request, title="Accounts", accounts=[render.account(a, _tz(request)) for a in accounts],
-                   total=total, devices=[d.serial for d in devices if d.state == "online"],
-                   stats=await _stats(request))
+    config = request.app[keys.CONFIG]
+    done = await store.accounts.done_since(schedule.day_start(request.app[keys.CLOCK](), config.tz))
+    shown = []
+    for account in accounts:
+        caps = {**config.caps.daily, **account.daily_caps}
+        today = done.get(account.id, {})
+        usage = [f"{script} {today.get(script, 0)}" + (f"/{cap}" if cap else "")
+                 for script, cap in caps.items() if cap or today.get(script)]
+        shown.append({**render.account(account, _tz(request)), "today": usage})
+    return context(request, title="Accounts", accounts=shown, total=total,
+                   devices=[d.serial for d in devices if d.state == "online"], stats=await _stats(request))
 
 
 @routes.post("/accounts/match")
