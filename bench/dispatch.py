@@ -41,7 +41,8 @@ class Params:
     tasks_per_device: int = 10
     idle_seconds: float = 10.0
     latency: str = "realistic"  # see bench.simfarm
-    runner: str = "open_profile"  # see bench.runners
+    runner: str = "open_profile"  # see bench.runners; "real": the daemon's own follow script
+    language: str = "en"  # the phones'; "fr" serves TikTok screens built from real dumps
 
     @classmethod
     def quick(cls) -> Params:
@@ -65,11 +66,12 @@ def _wait_done(rig: Rig, total: int, timeout: float) -> None:
 
 
 def _task_rows(db: Path, ids: list[int]) -> list[tuple[Any, ...]]:
-    """(serial, status, started_at, finished_at, adb_calls) straight from the store: full time resolution."""
+    """(serial, status, started_at, finished_at, adb_calls, dumps) straight from the store: full time resolution."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return conn.execute(
-            "SELECT serial, status, started_at, finished_at, json_extract(result, '$.adb_calls') FROM tasks"
+            "SELECT serial, status, started_at, finished_at, json_extract(result, '$.adb_calls'),"
+            " coalesce(json_extract(result, '$.dumps'), 0) FROM tasks"
             " WHERE id BETWEEN ? AND ?", (min(ids), max(ids))).fetchall()
     finally:
         conn.close()
@@ -93,7 +95,8 @@ class Measured:
 
 
 def run(params: Params, workdir: Path) -> Result:
-    rig = Rig(workdir, devices=params.devices, latency=params.latency, runner=params.runner)
+    rig = Rig(workdir, devices=params.devices, latency=params.latency, runner=params.runner,
+              language=params.language)
     try:
         rig.start_phones()
         rig.start_daemon()
@@ -133,12 +136,13 @@ def _result(params: Params, m: Measured) -> Result:
     ratio = wall / floor if floor else None
     # Per phone: how long its own tasks took against its own latency total.
     last_by_serial: dict[str, float] = {}
-    for serial, _, _, done, _ in rows:
+    for serial, _, _, done, _, _ in rows:
         if done is not None:
             last_by_serial[serial] = max(done, last_by_serial.get(serial, 0.0))
     per_phone = [(last_by_serial[s] - created_at) / p["injected"] for s, p in phones.items()
                  if p["injected"] and s in last_by_serial]
     calls = [r[4] for r in rows if r[4] is not None]
+    dumps = sum(r[5] for r in rows)
     idle_cpu = m.idle["daemon"]["percent_of_core"]
     peak_rss = m.memory.get("peak_rss_mb")
 
@@ -176,6 +180,8 @@ def _result(params: Params, m: Measured) -> Result:
         "run_cpu_seconds": m.cpu_used,
         "run_cpu_percent_of_core": {name: 100 * used / wall for name, used in m.cpu_used.items()},
         "daemon_cpu_ms_per_task": 1000 * m.cpu_used["daemon"] / max(1, len(rows)),
+        "dumps_per_task": dumps / max(1, len(rows)),
+        "daemon_cpu_ms_per_dump": 1000 * m.cpu_used["daemon"] / dumps if dumps else None,
         "daemon_memory_mb_at_end": m.memory,
         "startup": m.startup, "exit_status": m.exits,
     }, 4)

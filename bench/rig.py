@@ -19,11 +19,12 @@ from tikmatrixd.sim.testing import AdbServer, free_port
 
 
 class Rig:
-    def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str) -> None:
+    def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str, language: str = "en") -> None:
         self.workdir = workdir
         self.devices = devices
         self.latency = latency
         self.runner = runner
+        self.language = language
         self.db = workdir / "daemon.db"
         self.port = free_port()
         self.adb: AdbServer | None = None
@@ -38,7 +39,8 @@ class Rig:
         started = time.monotonic()
         self.adb = AdbServer.start()
         self.phones = Child("bench.simfarm", ["--devices", str(self.devices), "--adb-server", self.adb.address,
-                                              "--latency", self.latency], self.workdir / "phones.log", stdin=True)
+                                              "--latency", self.latency, "--language", self.language],
+                             self.workdir / "phones.log", stdin=True)
         self.serials = self.phones.read_json(timeout=180)["serials"]
         self.timings["phones_ready_s"] = time.monotonic() - started
 

@@ -50,7 +50,10 @@ class Echo:
 RUNNERS = {"open_profile": OpenProfileAndTap, "echo": Echo}
 
 
-def runners(name: str) -> dict[str, Any]:
-    """The daemon's script → runner map, with ``name``'s runner for follow and unfollow."""
+def runners(name: str) -> dict[str, Any] | None:
+    """The daemon's script → runner map, with ``name``'s runner for follow and unfollow;
+    ``real``: None, so the daemon runs its own scripts (follow reads and taps real-sized screens)."""
+    if name == "real":
+        return None
     runner = RUNNERS[name]()
     return {"follow": runner, "unfollow": runner, "post": None}

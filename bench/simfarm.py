@@ -119,7 +119,7 @@ async def serve_commands(tallies: dict[str, Tally], stop: asyncio.Event) -> None
 
 async def main(args: argparse.Namespace) -> None:
     latency = latency_spec(args.latency)
-    farm = Farm(args.devices)
+    farm = Farm(args.devices, language=args.language)
     tallies: dict[str, Tally] = {}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -145,6 +145,8 @@ def run() -> None:
     parser.add_argument("--devices", type=int, required=True)
     parser.add_argument("--adb-server", required=True, help="HOST:PORT of a private adb server")
     parser.add_argument("--latency", default="realistic", help="realistic | none | JSON {kind: seconds}")
+    parser.add_argument("--language", default="en", help="the phones' language (fr: TikTok screens built from "
+                        "real dumps, see tikmatrixd/sim/real)")
     asyncio.run(main(parser.parse_args()))
 
 

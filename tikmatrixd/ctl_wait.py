@@ -66,6 +66,7 @@ class Tracker:
 async def wait(api: Client, start: Callable[[], Awaitable[list[int]]], *, quiet: bool) -> list[dict[str, Any]]:
     """Follow the tasks ``start`` creates or names until all have ended; their final state."""
     tracker = Tracker(api)
+    ids: list[int] | None = None  # once known: `start` creates tasks, and must run once only
     progress: view.Progress | None = None
     last_id: int | None = None
     broken_since: float | None = None
@@ -77,8 +78,10 @@ async def wait(api: Client, start: Callable[[], Awaitable[list[int]]], *, quiet:
                     broken_since = None
                     last_id = event.id if event.id is not None else last_id
                     if event.kind == "open" and progress is None:
-                        await tracker.read(await start())
-                        progress = view.Progress(len(tracker.ids), quiet=quiet).start()
+                        if ids is None:
+                            ids = await start()
+                        await tracker.read(ids)
+                        progress = view.Progress(len(ids), quiet=quiet).start()
                     elif event.kind == "gap":  # the log no longer holds what we missed: read again
                         await tracker.read(tracker.ids)
                     else:
@@ -88,7 +91,7 @@ async def wait(api: Client, start: Callable[[], Awaitable[list[int]]], *, quiet:
                         if tracker.done:
                             break
             except ApiError as error:
-                if error.code or progress is None:
+                if error.code or ids is None:
                     raise  # the API refused something, or the daemon was never there
                 broken_since = broken_since or loop.time()
                 if loop.time() - broken_since > RECONNECT_FOR:

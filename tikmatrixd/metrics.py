@@ -47,6 +47,7 @@ class Metrics:
                                          "endpoint and result (ok, failed).", ["url", "result"], registry=registry)
         self._webhook_lag = Gauge("tikmatrixd_webhook_lag_events", "Events in the log not yet delivered to a "
                                   "webhook endpoint.", ["url"], registry=registry)
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         events.listen(self._on_event)
 
     def webhook_attempt(self, url: str, ok: bool) -> None:
@@ -63,8 +64,13 @@ class Metrics:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
         method = request.method if request.method in hdrs.METH_ALL else "OTHER"
-        self._requests.labels(route, method, str(status)).inc()
-        self._latency.labels(route, method).observe(seconds)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:  # labels() validates and locks each time: look it up once per label set
+            children = self._children[key] = (self._requests.labels(route, method, str(status)),
+                                              self._latency.labels(route, method))
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def scrape(self, store: Store, dispatcher: Dispatcher, accept: str,
                      webhook_lag: dict[str, int] | None = None) -> tuple[bytes, str]:

@@ -33,7 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tikmatrixd.adb.host import split_address
+from tikmatrixd.adb.host import close, split_address
 
 T = TypeVar("T")
 
@@ -174,7 +174,7 @@ class DeviceAdb:
             await _request(reader, writer, service, gone_on_fail=False)
             yield reader, writer
         finally:
-            writer.close()
+            await close(writer)  # the socket is closed when the call returns, even a cancelled one
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, service: str, *,

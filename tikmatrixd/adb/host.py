@@ -13,6 +13,7 @@ list each time, so it is read whole, never into a fixed buffer).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -56,9 +57,16 @@ async def _open(address: str, service: str) -> tuple[asyncio.StreamReader, async
         if status != b"OKAY":
             raise AdbHostError(f"{service}: {await _read_block(reader)}")
     except BaseException:
-        writer.close()
+        await close(writer)
         raise
     return reader, writer
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    """Close a connection and wait until its socket is closed (even in a cancelled task)."""
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
 
 
 async def request(address: str, service: str, *, timeout: float = REQUEST_TIMEOUT) -> str:
@@ -69,7 +77,7 @@ async def request(address: str, service: str, *, timeout: float = REQUEST_TIMEOU
         try:
             return await _read_block(reader)
         finally:
-            writer.close()
+            await close(writer)
 
     try:
         return await asyncio.wait_for(do(), timeout)
@@ -108,7 +116,7 @@ async def track_devices(address: str) -> AsyncIterator[dict[str, Seen]]:
                 raise AdbHostError(f"adb server {address} closed the device stream: {error}") from None
             yield parse_devices(text)
     finally:
-        writer.close()
+        await close(writer)
 
 
 def parse_devices(text: str) -> dict[str, Seen]:

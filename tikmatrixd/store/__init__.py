@@ -3,6 +3,9 @@
 Every request runs its SQL as one function on that thread (:meth:`Store.run`):
 one thread hop per request, and a transaction's statements can never
 interleave with another request's, since one thread runs them in turn.
+A read that is bounded (a row by its key, the per-status counts) runs on
+the event loop itself, on a second, read-only connection (:meth:`Store.read`):
+WAL lets it read while the thread writes, and it costs less than the hop.
 aiosqlite was the first choice, but it has no public call that runs a
 function on its thread (each ``execute`` is its own hop), so the store owns
 its thread, which is all aiosqlite adds to the standard library here.
@@ -35,11 +38,13 @@ class StoreError(Exception):
 class Store:
     """Queries grouped per table; each public call is one hop to the db thread."""
 
-    def __init__(self, thread: ThreadPoolExecutor, conn: sqlite3.Connection) -> None:
+    def __init__(self, thread: ThreadPoolExecutor, conn: sqlite3.Connection,
+                 reader: sqlite3.Connection | None = None) -> None:
         self._thread = thread
         self._conn = conn
+        self._reader = reader
         self._closed = False
-        self.tasks = TaskQueries(self.run)
+        self.tasks = TaskQueries(self.run, self.read)
         self.devices = DeviceQueries(self.run)
         self.accounts = AccountQueries(self.run)
         self.media = MediaQueries(self.run)
@@ -64,6 +69,8 @@ class Store:
         store = cls(thread, conn)
         try:
             await store.run(_prepare)
+            if path != ":memory:":  # (a second connection to :memory: would be another database)
+                store._reader = _connect_reader(path)
         except (sqlite3.Error, RuntimeError) as error:
             await store.close()
             raise StoreError(f"cannot use database {path}: {error}") from None
@@ -74,12 +81,32 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        if self._reader is not None:
+            self._reader.close()
         await asyncio.get_running_loop().run_in_executor(self._thread, self._conn.close)
         self._thread.shutdown()
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run fn with the connection on the store's thread: one hop, whatever fn does."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, self._conn)
+
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a bounded read on the event loop, without a hop (on the thread if the reader is busy)."""
+        if self._reader is not None and not self._closed:
+            try:
+                return fn(self._reader)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+        return await self.run(fn)
+
+
+def _connect_reader(path: str) -> sqlite3.Connection:
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("PRAGMA query_only = ON")
+    reader.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: busy means "use the thread"
+    return reader
 
 
 def _connect(path: str) -> sqlite3.Connection:

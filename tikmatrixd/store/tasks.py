@@ -87,8 +87,9 @@ class Deleted:
 
 
 class TaskQueries:
-    def __init__(self, run: Runner) -> None:
+    def __init__(self, run: Runner, read: Runner) -> None:
         self._run = run
+        self._read = read  # bounded reads: on the event loop, no hop
 
     async def create(self, request: CreateRequest, script: Expander, max_tasks: int) -> Created:
         """Resolve targets, fan out and insert, all in one transaction."""
@@ -105,7 +106,7 @@ class TaskQueries:
         return await self._run(create)
 
     async def get(self, task_id: int) -> Task:
-        return await self._run(lambda conn: _select_one(conn, task_id))
+        return await self._read(lambda conn: _select_one(conn, task_id))
 
     async def list(self, where: TaskFilter, page: int, page_size: int) -> TaskPage:
         clauses, params = _filter_sql(where)
@@ -119,7 +120,8 @@ class TaskQueries:
             ).fetchall()
             return TaskPage(tasks=[_task(row) for row in rows], total=total)
 
-        return await self._run(list_tasks)
+        # The first pages are bounded reads (an index walk of a few rows); deep offsets scan.
+        return await (self._read if page * page_size <= 1000 else self._run)(list_tasks)
 
     async def stats(self) -> TaskStats:
         def stats(conn: sqlite3.Connection) -> TaskStats:
@@ -127,7 +129,7 @@ class TaskQueries:
             by_name = {status.text: counts.get(status, 0) for status in TaskStatus}
             return TaskStats(total=sum(by_name.values()), **by_name)
 
-        return await self._run(stats)
+        return await self._read(stats)
 
     async def stop(self, task_id: int, error: dict[str, str],
                    now: float) -> tuple[Task, TaskStatus, builtins.list[Event]]:
