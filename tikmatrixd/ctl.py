@@ -22,6 +22,7 @@ from tikmatrixd.tomlfile import ConfigError
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
+STATUS_CODES = {"pending": 0, "running": 1, "completed": 2, "failed": 3}
 
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
 
@@ -219,15 +220,12 @@ async def create_tasks(api: Client, args: argparse.Namespace) -> int:
 
 
 async def list_tasks(api: Client, args: argparse.Namespace) -> int:
-    status = None if args.status is None else PHASE_STATUS[args.status]
+    status = None if args.status is None else STATUS_CODES[args.status]
     data = await api.call("GET", "/task", params={
         "status": status, "serial": args.serial, "script_name": args.script_name, "source": args.source,
         "username": args.username, "page": args.page, "page_size": args.page_size})
     _print(args, data, view.task_page)
     return 0
-
-
-PHASE_STATUS = {"pending": 0, "running": 1, "completed": 2, "failed": 3}
 
 
 async def get_tasks(api: Client, args: argparse.Namespace) -> int:

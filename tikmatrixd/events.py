@@ -24,8 +24,7 @@ QUEUE_SIZE = 1000
 class Kind(enum.StrEnum):
     """Every kind of event, with what its data carries; publishers and the ``kinds`` filter use this list."""
 
-    TASK = "task"                    # id, serial (absent for tasks interrupted at start-up), status_text,
-                                     # reason?, retry_count?
+    TASK = "task"                    # id, serial, status_text, retry_count, reason (failed or retried)
     DEVICE = "device"                # serial, then state + adb_server, or healthy
     ACCOUNT = "account"              # id, username, cooldown_until
     TASKS_CREATED = "tasks_created"  # task_ids, script_name

@@ -20,9 +20,10 @@ def csrf(page: str) -> str:
 
 async def test_a_token_is_asked_once_and_kept_in_a_cookie(api, tmp_path):
     client = await signed_out_client(api, tmp_path)
-    first = await client.get("/tasks", allow_redirects=False)
+    first = await client.get("/tasks", allow_redirects=False, headers={"Accept": "text/html"})
     assert (first.status, first.headers["Location"]) == (303, "/login?next=/tasks")
     assert (await client.get("/ui/events")).status == 401
+    assert (await client.get("/devices/X/screen.png", headers={"Accept": "image/png"})).status == 401
     wrong = await client.post("/login", data={"token": "guess", "next": "/tasks"}, allow_redirects=False)
     assert wrong.status == 401 and "not the daemon&#39;s token" in await wrong.text()
     right = await client.post("/login", data={"token": "t0ken-for-tests", "next": "//evil.example/"},

@@ -9,6 +9,7 @@ API could not, and refuses what the API refuses, with the same messages.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from typing import Any
@@ -54,7 +55,7 @@ def _signed_in(handler: Any) -> Any:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         sessions = request.app[SESSIONS]
         if not sessions.signed_in(request):
-            if request.method == "GET" and not request.path.startswith(("/ui/", "/devices/")):
+            if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):  # a page
                 raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
             raise web.HTTPUnauthorized(text="sign in first (/login)")
         if request.method == "POST":
@@ -268,8 +269,9 @@ async def task_page(request: web.Request) -> dict[str, Any]:
     store = request.app[keys.STORE]
     task = await store.tasks.get(task_id)
     events = await store.events.recent(task_id=task_id, limit=50)
-    names = [n for n in ARTIFACT_TYPES if request.app[keys.ARTIFACTS].path(task_id, n)]
+    names = await asyncio.to_thread(request.app[keys.ARTIFACTS].names, task_id)
     return context(request, title=f"Task {task_id}", task=render.task(task, _tz(request)), artifacts=names,
+                   problem=request.query.get("problem"),
                    events=[_event(e, request) for e in events], stats=await _stats(request))
 
 
