@@ -45,3 +45,17 @@ def test_store_and_api_write_their_results(tmp_path: Path) -> None:
 def test_cli_refuses_unknown_names_and_parameters(capsys: object) -> None:
     assert main(["nope"]) == 2
     assert main(["store", "-p", "duration=1"]) == 2  # duration is api's, not store's
+
+
+def test_dispatch_runs_the_real_follow_on_real_sized_screens(tmp_path: Path) -> None:
+    """The real script at its floor of device round trips: open, look, tap, look again, close."""
+    tiny = ["-p", "devices=3", "-p", "tasks_per_device=1", "-p", "idle_seconds=0.5", "-p", "runner=real",
+            "-p", "language=fr", "-p", "latency=none"]
+    done = subprocess.run([sys.executable, "-m", "bench", "dispatch", "--quick", *tiny, "--out", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    dispatch = json.loads((tmp_path / "dispatch.json").read_text())
+    raw = dispatch["raw"]
+    assert (raw["tasks"], raw["completed"]) == (3, 3), dispatch["notes"]
+    assert raw["adb_calls_per_task"]["max"] == 5 and raw["dumps_per_task"] == 2
+    assert raw["daemon_cpu_ms_per_dump"] is not None
