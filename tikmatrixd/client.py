@@ -119,8 +119,12 @@ class Client:
             async with self.session.get(self.url("/events"), params=query, headers=headers,
                                         timeout=timeout) as response:
                 if response.status != 200:
-                    body = await response.json(content_type=None)
-                    raise ApiError(body.get("code", response.status), body.get("message", ""))
+                    try:
+                        body = await response.json(content_type=None)
+                        code, message = int(body["code"]), str(body["message"])
+                    except (ValueError, KeyError, TypeError):
+                        code, message = 0, f"{self._where.url} answered HTTP {response.status}, not an event stream"
+                    raise ApiError(code, message)
                 async for event in parse_sse(response.content):
                     yield event
         except aiohttp.ClientError as error:

@@ -142,3 +142,21 @@ async def test_errors_print_the_api_code_and_exit_non_zero(phones):
     assert code == 1 and "cannot reach the daemon" in err
     status, _ = await call(client, "GET", "/api/v1/task/stats")
     assert status == 200
+
+
+async def test_something_else_at_the_address_is_said_plainly(aiohttp_server):
+    from aiohttp import web
+
+    async def page(request):
+        return web.Response(status=404, text="<html>not here</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    server = await aiohttp_server(app)
+    env = {"TIKMATRIXD_URL": str(server.make_url(""))}
+    for args, said in ((("events",), "not an event stream"), (("task", "stats"), "not the tikmatrixd API")):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tikmatrixd", *args, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 1 and said in err.decode() and "Traceback" not in err.decode(), err
