@@ -53,7 +53,7 @@ class Farm:
     async def connect(self, adb_server: str, *, wait: bool = True, timeout: float = 30.0) -> None:
         """``adb connect`` every device through the server's host service, then wait for `device`."""
         self.adb_server = adb_server
-        await asyncio.gather(*(adbhost.connect(adb_server, d.serial) for d in self.devices))
+        await asyncio.gather(*(_connect(adb_server, d.serial) for d in self.devices))
         if wait:
             await adbhost.wait_for_state(adb_server, self.serials, "device", timeout=timeout)
 
@@ -68,3 +68,16 @@ class Farm:
     async def stop(self) -> None:
         await self.disconnect()
         await asyncio.gather(*(d.stop() for d in self.devices))
+
+
+async def _connect(adb_server: str, serial: str, attempts: int = 3) -> None:
+    """``adb connect``, again when the server drops the request: Debian's 29.0.6 server now and
+    then closes one of a wave of hundreds of simultaneous connects unanswered (notes/adb-wire.md)."""
+    for attempt in range(attempts):
+        try:
+            await adbhost.connect(adb_server, serial)
+            return
+        except adbhost.AdbHostError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
