@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import random
 import time
 from collections.abc import Callable
@@ -28,7 +27,8 @@ import aiohttp
 import structlog
 
 from tikmatrixd import __version__
-from tikmatrixd.api.render import timestamp
+from tikmatrixd.api import render
+from tikmatrixd.api.envelope import dumps
 from tikmatrixd.config import WebhookConfig
 from tikmatrixd.events import Event, EventBus
 from tikmatrixd.metrics import Metrics
@@ -51,8 +51,7 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> str:
 
 def payload(event: Event, tz: tzinfo | None) -> bytes:
     """``{"id", "event", "at", "data"}``: ``at`` as every timestamp of the API (ISO 8601, the configured zone)."""
-    return json.dumps({"id": event.id, "event": event.kind.value, "at": timestamp(event.at, tz), "data": event.data},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    return dumps(render.event(event, tz)).encode()
 
 
 @dataclass

@@ -123,8 +123,8 @@ class Stream:
 async def event_stream(request: web.Request) -> web.StreamResponse:
     """Stream the event log (text/event-stream): replayed after an id, then live."""
     args = query(request, EventsQuery())
-    header = {k: check_text(v, k) for k, v in request.headers.items() if k.lower() == "last-event-id"}
-    resume = load(ResumeHeader(), {"Last-Event-ID": next(iter(header.values()))} if header else {})
+    header = request.headers.get("Last-Event-ID")  # (headers are case-insensitive)
+    resume = load(ResumeHeader(), {} if header is None else {"Last-Event-ID": check_text(header, "Last-Event-ID")})
     after = resume.get("last_event_id", args.get("after"))
     store = request.app[keys.STORE]
     # Subscribed before anything is read or sent: nothing published from now on is missed.

@@ -10,6 +10,7 @@ from typing import Any
 from tikmatrixd.core import names
 from tikmatrixd.core.devices import Account, Device
 from tikmatrixd.core.tasks import Task
+from tikmatrixd.events import Event
 from tikmatrixd.runtime.dispatcher import LiveDevice
 from tikmatrixd.store.materials import Material
 
@@ -48,6 +49,11 @@ def task(task: Task, tz: tzinfo | None) -> dict[str, Any]:
         "error": task.error,
         "result": task.result,
     }
+
+
+def event(event: Event, tz: tzinfo | None) -> dict[str, Any]:
+    """One logged event as webhooks deliver it and the dashboard lists it: ``{id, event, at, data}``."""
+    return {"id": event.id, "event": event.kind.value, "at": timestamp(event.at, tz), "data": event.data}
 
 
 def account(account: Account, tz: tzinfo | None = None) -> dict[str, Any]:

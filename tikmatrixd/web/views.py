@@ -130,7 +130,7 @@ async def device_page(request: web.Request) -> dict[str, Any]:
     look = await _look(request, device.serial) if request.query.get("look") == "1" else None
     return context(request, title=device.name or device.serial, device=shown,
                    tasks=[render.task(t, _tz(request)) for t in page.tasks], total=page.total,
-                   events=[_event(e, request) for e in events], stats=await _stats(request),
+                   events=[render.event(e, _tz(request)) for e in events], stats=await _stats(request),
                    screen_version=int(time.time() // SCREEN_TTL), look=look, live=look is None)
 
 
@@ -272,7 +272,7 @@ async def task_page(request: web.Request) -> dict[str, Any]:
     names = await asyncio.to_thread(request.app[keys.ARTIFACTS].names, task_id)
     return context(request, title=f"Task {task_id}", task=render.task(task, _tz(request)), artifacts=names,
                    problem=request.query.get("problem"),
-                   events=[_event(e, request) for e in events], stats=await _stats(request))
+                   events=[render.event(e, _tz(request)) for e in events], stats=await _stats(request))
 
 
 @routes.get(r"/tasks/{task_id:\d+}/artifacts/{name}")
@@ -321,11 +321,6 @@ def _task_id(request: web.Request) -> int:
     if not raw.isascii() or len(raw) > 18:
         raise web.HTTPNotFound(text="no such task")
     return int(raw)
-
-
-def _event(event: Any, request: web.Request) -> dict[str, Any]:
-    return {"id": event.id, "kind": event.kind.value, "at": render.timestamp(event.at, _tz(request)),
-            "data": event.data}
 
 
 # -- accounts ----------------------------------------------------------------------------
