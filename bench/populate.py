@@ -52,16 +52,17 @@ def insert(path: str, rows: Iterable[Sequence[object]]) -> int:
 
 
 def check_counts(path: str) -> dict[str, int]:
-    """Per-status counts from a scan of tasks; raises if task_counts disagrees."""
+    """Per-status counts from a scan of tasks; raises if task_counts or task_status_counts disagrees."""
     conn = sqlite3.connect(path)
     try:
         scanned = dict(conn.execute("SELECT status, count(*) FROM tasks GROUP BY status").fetchall())
-        counted = dict(conn.execute("SELECT status, sum(n) FROM task_counts GROUP BY status").fetchall())
+        for table in ("task_counts", "task_status_counts"):
+            counted = dict(conn.execute(f"SELECT status, sum(n) FROM {table} GROUP BY status").fetchall())
+            counted = {status: n for status, n in counted.items() if n}
+            if scanned != counted:
+                raise AssertionError(f"{table} {counted} disagree with the tasks table {scanned}")
     finally:
         conn.close()
-    counted = {status: n for status, n in counted.items() if n}
-    if scanned != counted:
-        raise AssertionError(f"task_counts {counted} disagree with the tasks table {scanned}")
     return {str(status): n for status, n in sorted(scanned.items())}
 
 

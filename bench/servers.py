@@ -29,7 +29,7 @@ from aiohttp import web
 
 from tikmatrixd import config as config_module
 from tikmatrixd import constants, keys, logs
-from tikmatrixd.api.envelope import ok
+from tikmatrixd.api.envelope import json_body, ok
 from tikmatrixd.app import create_app
 from tikmatrixd.runtime.dispatcher import NullDispatcher
 
@@ -50,7 +50,7 @@ def write_config(path: Path, *, store: Path, port: int, adb_servers: Sequence[st
 
 def hello_app() -> web.Application:
     async def hello(request: web.Request) -> web.Response:
-        return web.json_response({"hello": "world"})
+        return json_body({"hello": "world"})  # the daemon's JSON library and response type: a fair yardstick
 
     app = web.Application()
     app.router.add_get("/hello", hello)

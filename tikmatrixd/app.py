@@ -12,7 +12,7 @@ from aiohttp import web
 from tikmatrixd import keys, systemd
 from tikmatrixd.api import setup_routes
 from tikmatrixd.api.envelope import envelope_middleware
-from tikmatrixd.api.guard import guard_middleware
+from tikmatrixd.api.guard import make_guard
 from tikmatrixd.artifacts import Artifacts
 from tikmatrixd.config import Config
 from tikmatrixd.core.devices import Device
@@ -46,7 +46,7 @@ def create_app(
     devices with ``runners`` (default: each script's own); tests of the API
     alone pass a dispatcher that runs nothing."""
     app = web.Application(
-        middlewares=[envelope_middleware, guard_middleware(config)],
+        middlewares=[envelope_middleware(make_guard(config))],
         client_max_size=config.server.max_body_bytes,
     )
     app[keys.CONFIG] = config

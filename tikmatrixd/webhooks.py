@@ -28,9 +28,9 @@ import structlog
 
 from tikmatrixd import __version__
 from tikmatrixd.api import render
-from tikmatrixd.api.envelope import dumps
 from tikmatrixd.config import WebhookConfig
 from tikmatrixd.events import Event, EventBus
+from tikmatrixd.jsontext import dumps_bytes
 from tikmatrixd.metrics import Metrics
 from tikmatrixd.store import Store
 
@@ -51,7 +51,7 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> str:
 
 def payload(event: Event, tz: tzinfo | None) -> bytes:
     """``{"id", "event", "at", "data"}``: ``at`` as every timestamp of the API (ISO 8601, the configured zone)."""
-    return dumps(render.event(event, tz)).encode()
+    return dumps_bytes(render.event(event, tz))
 
 
 @dataclass

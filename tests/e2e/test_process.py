@@ -165,3 +165,18 @@ async def test_adb_server_killed_and_restarted_mid_run(adb_servers, farms, daemo
         restarted.stop()
     assert opened_profiles(farm[0]) == ["https://www.tiktok.com/@after"]
     assert opened_profiles(farm[1]) == ["https://www.tiktok.com/@other"]
+
+
+async def test_each_log_line_of_a_request_carries_its_request_id(adb_servers, daemon_process):
+    daemon = daemon_process([adb_servers()])
+    await daemon.start()
+    async with daemon.session.post("/api/v1/task", json={"serials": ["NOT-A-PHONE"], "script_name": "follow",
+                                                         "script_config": {"target_users": ["@a"]}}) as response:
+        request_id = response.headers["X-Request-Id"]
+        assert response.status == 400
+    async with daemon.session.get("/api/v1/task/stats") as response:
+        assert response.status == 200
+    lines = [json.loads(line) for line in daemon.log.read_text().splitlines() if line.startswith("{")]
+    [logged] = [line for line in lines if line.get("event") == "request" and line.get("method") == "POST"]
+    assert (logged["request_id"], logged["path"], logged["status"]) == (request_id, "/api/v1/task", 400)
+    assert all("request_id" not in line for line in lines if line.get("event") != "request")  # start-up lines

@@ -35,3 +35,26 @@ async def test_version_3_to_now_keeps_devices_accounts_and_never_reuses_an_accou
         assert created.id == 8  # past the id a task still names
     finally:
         await store.close()
+
+
+async def test_version_6_to_now_counts_existing_tasks_per_status_and_keeps_counting(tmp_path):
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:6], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.executemany("INSERT INTO tasks (serial, username, script_name, script_config, status, source, scheduled_at,"
+                     " created_at) VALUES (?, ?, 'follow', '{}', ?, 'api', 0, 0)",
+                     [("R1", "a", 0), ("R1", "b", 2), ("R2", "a", 2), ("R2", None, 3)])
+    conn.commit()
+    conn.close()
+
+    store = await Store.open(path)
+    try:
+        stats = await store.tasks.stats()
+        assert (stats.total, stats.pending, stats.completed, stats.failed) == (4, 1, 2, 1)
+        await store.run(lambda c: c.execute("UPDATE tasks SET status = 2 WHERE status = 0"))
+        await store.run(lambda c: c.execute("DELETE FROM tasks WHERE status = 3"))
+        stats = await store.tasks.stats()
+        assert (stats.total, stats.pending, stats.completed, stats.failed) == (3, 0, 3, 0)
+    finally:
+        await store.close()

@@ -7,18 +7,17 @@ marshmallow errors and anything unexpected are mapped here, in one place.
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import time
-from functools import partial
 from typing import Any
 
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 from marshmallow import ValidationError
 
-from tikmatrixd import keys
+from tikmatrixd import keys, logs
+from tikmatrixd.api.guard import Guard
 from tikmatrixd.core.errors import (
     BodyTooLarge,
     InvalidParameters,
@@ -27,22 +26,25 @@ from tikmatrixd.core.errors import (
     TikmatrixError,
 )
 from tikmatrixd.fields import flatten_errors
+from tikmatrixd.jsontext import dumps_bytes
 
 log = structlog.get_logger("tikmatrixd.api")
-dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 REQUEST_ID_HEADER = "X-Request-Id"
 # Request ids: random per process, then counted (os.urandom per request cost more than a GET's SQL).
 _REQUEST_PREFIX = secrets.token_hex(4)
 _request_numbers = itertools.count(1)
 
 
+def json_body(value: Any, status: int = 200) -> web.Response:
+    return web.Response(body=dumps_bytes(value), status=status, content_type="application/json", charset="utf-8")
+
+
 def ok(data: Any) -> web.Response:
-    return web.json_response({"code": 0, "message": "success", "data": data}, dumps=dumps)
+    return json_body({"code": 0, "message": "success", "data": data})
 
 
 def error_response(error: TikmatrixError) -> web.Response:
-    body = {"code": error.code, "message": error.message, "data": error.data}
-    return web.json_response(body, status=error.http_status, dumps=dumps)
+    return json_body({"code": error.code, "message": error.message, "data": error.data}, error.http_status)
 
 
 def _from_http(exc: web.HTTPException, request: web.Request) -> TikmatrixError:
@@ -57,42 +59,56 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> TikmatrixError:
     return error
 
 
-@web.middleware
-async def envelope_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    started = time.perf_counter()
-    code = 0
+def envelope_middleware(guard: Guard) -> Middleware:
+    """The app's one middleware: request id, ``guard``, the envelope for every error, metrics and log.
+    One, because each middleware costs aiohttp a wrapper and a coroutine on every request."""
+
+    @web.middleware
+    async def envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
+        bound = logs.REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        try:
+            guard(request)
+            response, code = await handler(request), 0
+        except Exception as error:
+            response, code = _error(error, request, request_id)
+        if not response.prepared:  # a stream (/api/v1/events) sent its headers already
+            response.headers[REQUEST_ID_HEADER] = request_id
+        seconds = time.perf_counter() - started
+        request.app[keys.METRICS].observe_request(request, response.status, seconds)
+        # Reads that succeed are logged at debug: clients poll tasks, and a line per poll would bury
+        # the lines that matter (changes and errors, at info).
+        quiet = request.method in ("GET", "HEAD") and response.status < 400
+        (log.debug if quiet else log.info)(
+            "request", method=request.method, path=request.path, status=response.status, code=code,
+            ms=round(seconds * 1000, 2),
+        )
+        logs.REQUEST_ID.reset(bound)
+        return response
+
+    return envelope
+
+
+def _error(exc: Exception, request: web.Request, request_id: str) -> tuple[web.Response, int]:
+    """The envelope for what a handler raised, and its code; a redirect (HTTP 3xx) goes on up."""
     try:
-        response = await handler(request)
+        raise exc
     except TikmatrixError as error:
-        response, code = error_response(error), error.code
+        return error_response(error), error.code
     except ValidationError as error:
         invalid = InvalidParameters.fields(flatten_errors(error.messages))
-        response, code = error_response(invalid), invalid.code
-    except web.HTTPException as exc:
-        if exc.status < 400:
+        return error_response(invalid), invalid.code
+    except web.HTTPException as http:
+        if http.status < 400:
             raise
-        mapped = _from_http(exc, request)
-        response, code = error_response(mapped), mapped.code
+        mapped = _from_http(http, request)
+        return error_response(mapped), mapped.code
     except ConnectionResetError:  # the client left mid-request (a half-sent body): nobody to answer
         log.info("client disconnected", method=request.method, path=request.path)
         gone = InvalidParameters("the client disconnected before the request was complete")
-        response, code = error_response(gone), gone.code
+        return error_response(gone), gone.code
     except Exception:
         log.exception("unhandled error", method=request.method, path=request.path)
         internal = TikmatrixError(f"internal error (request id {request_id})")
-        response, code = error_response(internal), internal.code
-    if not response.prepared:  # a stream (/api/v1/events) sent its headers already
-        response.headers[REQUEST_ID_HEADER] = request_id
-    seconds = time.perf_counter() - started
-    request.app[keys.METRICS].observe_request(request, response.status, seconds)
-    # Reads that succeed are logged at debug: clients poll tasks, and a line per poll would bury
-    # the lines that matter (changes and errors, at info).
-    quiet = request.method in ("GET", "HEAD") and response.status < 400
-    (log.debug if quiet else log.info)(
-        "request", method=request.method, path=request.path, status=response.status, code=code,
-        ms=round(seconds * 1000, 2),
-    )
-    structlog.contextvars.unbind_contextvars("request_id")
-    return response
+        return error_response(internal), internal.code

@@ -30,9 +30,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from tikmatrixd import constants, keys
 from tikmatrixd.api import render
-from tikmatrixd.api.envelope import dumps
 from tikmatrixd.api.parsing import MAX_ID, check_text, load, query
 from tikmatrixd.events import KINDS, Event, Subscription
+from tikmatrixd.jsontext import dumps
 from tikmatrixd.store import Store
 
 routes = web.RouteTableDef()

@@ -107,6 +107,10 @@ class Expander(Protocol):
     def expand(self, config: Config, targets: Sequence[Target], rng: random.Random) -> list[tuple[Target, Config]]: ...
 
 
+#: Shared: seeding a Random from os.urandom on every request cost more than the rest of fan-out.
+_RNG = random.Random()
+
+
 def fan_out(request: CreateRequest, targets: Sequence[Target], script: Expander, max_tasks: int,
             rng: random.Random | None = None) -> list[TaskDraft]:
     """Every task a request creates, in order; too many is an error, not a cut."""
@@ -115,7 +119,7 @@ def fan_out(request: CreateRequest, targets: Sequence[Target], script: Expander,
         raise InvalidParameters.fields(
             {"body": [f"this request would create {count} tasks; the limit is {max_tasks}"]}
         )
-    pairs = script.expand(request.script_config, targets, rng or random.Random())
+    pairs = script.expand(request.script_config, targets, rng or _RNG)
     return [
         TaskDraft(
             target=target,

@@ -192,6 +192,31 @@ MIGRATIONS: list[str] = [
         updated_at    REAL NOT NULL
     );
     """,
+    # 7: tasks per status alone (stats, an unfiltered list's total): five rows to read, where
+    # task_counts has a row per device, account, script and source; and task_counts by username.
+    """
+    CREATE TABLE task_status_counts (
+        status        INTEGER PRIMARY KEY,
+        n             INTEGER NOT NULL
+    );
+    INSERT INTO task_status_counts SELECT status, sum(n) FROM task_counts GROUP BY status;
+
+    CREATE TRIGGER tasks_status_count_insert AFTER INSERT ON tasks BEGIN
+        INSERT INTO task_status_counts VALUES (NEW.status, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE TRIGGER tasks_status_count_delete AFTER DELETE ON tasks BEGIN
+        UPDATE task_status_counts SET n = n - 1 WHERE status = OLD.status;
+    END;
+
+    CREATE TRIGGER tasks_status_count_update AFTER UPDATE OF status ON tasks
+    WHEN OLD.status IS NOT NEW.status BEGIN
+        UPDATE task_status_counts SET n = n - 1 WHERE status = OLD.status;
+        INSERT INTO task_status_counts VALUES (NEW.status, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE INDEX task_counts_username ON task_counts(username);
+    """,
 ]
 
 

@@ -112,8 +112,12 @@ class TaskQueries:
         clauses, params = _filter_sql(where)
         condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
+        # Per status alone, the five-row table; any other filter, the counts by device, account, script...
+        status_only = all(v is None for v in (where.serial, where.script_name, where.source, where.username))
+        counts = "task_status_counts" if status_only else "task_counts"
+
         def list_tasks(conn: sqlite3.Connection) -> TaskPage:
-            total = conn.execute(f"SELECT coalesce(sum(n), 0) FROM task_counts {condition}", params).fetchone()[0]
+            total = conn.execute(f"SELECT coalesce(sum(n), 0) FROM {counts} {condition}", params).fetchone()[0]
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM tasks {condition} ORDER BY id DESC LIMIT ? OFFSET ?",
                 (*params, page_size, (page - 1) * page_size),
@@ -125,7 +129,7 @@ class TaskQueries:
 
     async def stats(self) -> TaskStats:
         def stats(conn: sqlite3.Connection) -> TaskStats:
-            counts = dict(conn.execute("SELECT status, sum(n) FROM task_counts GROUP BY status").fetchall())
+            counts = dict(conn.execute("SELECT status, n FROM task_status_counts").fetchall())
             by_name = {status.text: counts.get(status, 0) for status in TaskStatus}
             return TaskStats(total=sum(by_name.values()), **by_name)
 
