@@ -1,10 +1,12 @@
-"""A private adb server, simulated phones in one process, the daemon in another.
+"""Private adb servers, simulated phones in processes of their own, the daemon in another.
 
-Three processes besides the one measuring, so each one's CPU and memory are
-its own: the real ``adb`` server (fresh for every run, stopped by pid: the
-29.0.6 server does not survive churning hundreds of devices), the phones
-(:mod:`bench.simfarm`), and the daemon (:mod:`bench.servers` ``daemon``).
-Never port 5037.
+Processes besides the one measuring, so each one's CPU and memory are its
+own: ``adb_servers`` real ``adb`` servers (fresh for every run, stopped by
+pid: the 29.0.6 server does not survive churning hundreds of devices), the
+phones split over ``processes`` :mod:`bench.simfarm` processes (process i
+attaches its phones to adb server i mod ``adb_servers``), and the daemon
+(:mod:`bench.servers` ``daemon``), which follows every adb server. Never
+port 5037.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from tikmatrixd.sim.testing import AdbServer, free_port
 
 
 class Rig:
-    def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str, language: str = "en") -> None:
+    def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str, language: str = "en",
+                 adb_servers: int = 1, processes: int = 1, media_root: Path | None = None) -> None:
         self.workdir = workdir
         self.devices = devices
         self.latency = latency
         self.runner = runner
         self.language = language
+        self.adb_server_count = max(1, adb_servers)
+        self.process_count = max(1, min(processes, devices))
+        self.media_root = media_root
         self.db = workdir / "daemon.db"
         self.port = free_port()
-        self.adb: AdbServer | None = None
-        self.phones: Child | None = None
+        self.adb: list[AdbServer] = []
+        self.phones: list[Child] = []
         self.daemon: Child | None = None
         self.serials: list[str] = []
         self.timings: dict[str, float] = {}
@@ -37,19 +43,24 @@ class Rig:
 
     def start_phones(self) -> None:
         started = time.monotonic()
-        self.adb = AdbServer.start()
-        self.phones = Child("bench.simfarm", ["--devices", str(self.devices), "--adb-server", self.adb.address,
-                                              "--latency", self.latency, "--language", self.language],
-                             self.workdir / "phones.log", stdin=True)
-        self.serials = self.phones.read_json(timeout=180)["serials"]
+        self.adb = [AdbServer.start() for _ in range(self.adb_server_count)]
+        per_process = -(-self.devices // self.process_count)
+        for i in range(self.process_count):
+            count = min(per_process, self.devices - i * per_process)
+            server = self.adb[i % len(self.adb)]
+            self.phones.append(Child("bench.simfarm", ["--devices", str(count), "--adb-server", server.address,
+                                                       "--latency", self.latency, "--language", self.language],
+                                     self.workdir / f"phones{i}.log", stdin=True))
+        for phones in self.phones:
+            self.serials += phones.read_json(timeout=180)["serials"]
         self.timings["phones_ready_s"] = time.monotonic() - started
 
     def start_daemon(self) -> None:
         """The daemon on ``self.db`` (which may already hold tasks); returns once every phone is healthy."""
-        assert self.adb is not None
         started = time.monotonic()
         config = write_config(self.workdir / "daemon.toml", store=self.db, port=self.port,
-                              adb_servers=[self.adb.address], probe_timeout=30.0)
+                              adb_servers=[server.address for server in self.adb], probe_timeout=30.0,
+                              media_root=self.media_root)
         self.daemon = Child("bench.servers", ["daemon", "--port", str(self.port), "--config", str(config),
                                               "--runner", self.runner], self.workdir / "daemon.log")
         self.daemon.read_json(timeout=60)
@@ -74,34 +85,38 @@ class Rig:
         return http_json(method, f"http://127.0.0.1:{self.port}{path}", body, timeout)
 
     def phone_stats(self, command: str = "stats") -> dict[str, Any]:
-        assert self.phones is not None
-        return self.phones.ask(command)
+        """Every phone process's answer to ``command``, merged (``devices``: serial → tally)."""
+        merged: dict[str, Any] = {"devices": {}}
+        for phones in self.phones:
+            answer = phones.ask(command)
+            merged["devices"].update(answer.get("devices", {}))
+        return merged
 
     @property
     def pids(self) -> dict[str, int]:
         pids = {}
         if self.daemon is not None:
             pids["daemon"] = self.daemon.pid
-        if self.phones is not None:
-            pids["phones"] = self.phones.pid
-        if self.adb is not None:
-            pids["adb_server"] = self.adb.process.pid
+        for i, phones in enumerate(self.phones):
+            pids[f"phones{i}"] = phones.pid
+        for i, server in enumerate(self.adb):
+            pids[f"adb_server{i}"] = server.process.pid
         return pids
 
     # -- stop ---------------------------------------------------------------------------------------
 
     def close(self) -> dict[str, Any]:
-        """Stop what was started, daemon first; returns the daemon's exit status."""
+        """Stop what was started, daemon first; returns the exit statuses."""
         status: dict[str, Any] = {}
         if self.daemon is not None:
             status["daemon_exit"] = self.daemon.stop()
             self.daemon = None
-        if self.phones is not None:
-            status["phones_exit"] = self.phones.stop()
-            self.phones = None
-        if self.adb is not None:
-            self.adb.stop()
-            self.adb = None
+        for i, phones in enumerate(self.phones):
+            status[f"phones{i}_exit"] = phones.stop()
+        self.phones = []
+        for server in self.adb:
+            server.stop()
+        self.adb = []
         return status
 
     def __enter__(self) -> Rig:

@@ -35,7 +35,8 @@ from tikmatrixd.runtime.dispatcher import NullDispatcher
 
 
 def write_config(path: Path, *, store: Path, port: int, adb_servers: Sequence[str] = (),
-                 devices: Sequence[str] = (), probe_timeout: float = 10.0, log_level: str = "info") -> Path:
+                 devices: Sequence[str] = (), probe_timeout: float = 10.0, log_level: str = "info",
+                 media_root: Path | None = None) -> Path:
     """A daemon config file: loopback, business plan, JSON logs at ``log_level`` (shipped default: info)."""
     lines = [
         f"[server]\nhost = \"127.0.0.1\"\nport = {port}",
@@ -43,6 +44,8 @@ def write_config(path: Path, *, store: Path, port: int, adb_servers: Sequence[st
         f"[adb]\nservers = {json.dumps(list(adb_servers))}\nprobe_timeout = {probe_timeout}",
         f"[log]\nformat = \"json\"\nlevel = {json.dumps(log_level)}",
     ]
+    if media_root is not None:
+        lines.append(f"[media]\nroots = {json.dumps([str(media_root)])}")
     lines += [f"[[devices]]\nserial = {json.dumps(serial)}" for serial in devices]
     path.write_text("\n\n".join(lines) + "\n")
     return path

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bench.cli import main
+from bench.dispatch import FLOORS
 
 REPO = Path(__file__).resolve().parent.parent
 TOP_KEYS = {"benchmark", "quick", "finished_at", "seconds", "machine", "params", "targets", "all_met", "raw", "notes"}
@@ -36,10 +37,14 @@ def test_store_and_api_write_their_results(tmp_path: Path) -> None:
     api = json.loads((tmp_path / "api.json").read_text())
     assert set(api) == TOP_KEYS and api["benchmark"] == "api"
     assert {"create", "get", "list", "stats"} <= set(api["raw"]["ratios"])
-    assert {"hello (first)", "hello (last)", "create", "get", "list", "stats"} <= set(api["raw"]["runs"])
-    assert all(run["errors"] == 0 and run["ok"] > 0 for run in api["raw"]["runs"].values())
-    assert [t["name"] for t in api["targets"]][:4] == ["create / hello-world", "get / hello-world",
-                                                       "list / hello-world", "list filtered / hello-world"]
+    assert {"create", "get", "list", "list filtered", "stats"} <= set(api["raw"]["runs"])
+    assert len(api["raw"]["hello_runs"]) == len(api["raw"]["runs"]) + 1  # one before and after each row
+    runs = [*api["raw"]["runs"].values(), *api["raw"]["hello_runs"]]
+    assert all(run["errors"] == 0 and run["ok"] > 0 for run in runs)
+    assert [(t["name"], t["target"]) for t in api["targets"]][:5] == [
+        ("create / hello-world", ">= 40%"), ("get / hello-world", ">= 60%"), ("list / hello-world", ">= 30%"),
+        ("list filtered / hello-world", ">= 30%"), ("stats / hello-world", ">= 70%")]
+    assert all(t["measured"] > 0 for t in api["targets"] if t["name"].endswith("p99 latency"))
 
 
 def test_cli_refuses_unknown_names_and_parameters(capsys: object) -> None:
@@ -47,15 +52,20 @@ def test_cli_refuses_unknown_names_and_parameters(capsys: object) -> None:
     assert main(["store", "-p", "duration=1"]) == 2  # duration is api's, not store's
 
 
-def test_dispatch_runs_the_real_follow_on_real_sized_screens(tmp_path: Path) -> None:
-    """The real script at its floor of device round trips: open, look, tap, look again, close."""
-    tiny = ["-p", "devices=3", "-p", "tasks_per_device=1", "-p", "idle_seconds=0.5", "-p", "runner=real",
-            "-p", "language=fr", "-p", "latency=none"]
+def test_dispatch_runs_the_real_scripts_at_their_floor_of_device_round_trips(tmp_path: Path) -> None:
+    """Each kind of task (follow direct and by search, post by share and by the Create button) on
+    real-sized screens, with no more adb calls and dumps than the steps a person needs (FLOORS)."""
+    tiny = ["-p", "sizes=2", "-p", "idle_seconds=0.5", "-p", "latency=none"]
     done = subprocess.run([sys.executable, "-m", "bench", "dispatch", "--quick", *tiny, "--out", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout + done.stderr
     dispatch = json.loads((tmp_path / "dispatch.json").read_text())
-    raw = dispatch["raw"]
-    assert (raw["tasks"], raw["completed"]) == (3, 3), dispatch["notes"]
-    assert raw["adb_calls_per_task"]["max"] == 5 and raw["dumps_per_task"] == 2
+    [(size, raw)] = dispatch["raw"]["sizes"].items()
+    assert size == "2" and (raw["tasks"], raw["completed"]) == (8, 8), dispatch["notes"]
+    assert set(raw["by_kind"]) == set(FLOORS)
+    for kind, (calls, dumps) in FLOORS.items():
+        numbers = raw["by_kind"][kind]
+        assert (numbers["completed"], numbers["adb_calls"]["max"], numbers["dumps"]["max"]) == (2, calls, dumps), kind
     assert raw["daemon_cpu_ms_per_dump"] is not None
+    assert [t["name"] for t in dispatch["targets"]][:3] == [
+        "2 phones: makespan / floor", "2 phones: idle CPU", "2 phones: peak RSS"]

@@ -8,6 +8,10 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
+from tikmatrixd import jsontext
+
 T = TypeVar("T")
 
 
@@ -30,11 +34,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else jsontext.dumps(value)
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or Infinity, which json.dumps wrote before orjson
+        return json.loads(text)
 
 
 def placeholders(count: int) -> str:
