@@ -1,10 +1,11 @@
 """dispatch: the real scripts on farms of several sizes; the daemon's makespan against the phones' own time.
 
 For each size in ``sizes`` (50, 200, 500 phones at full size), a fresh farm:
-the phones (tikmatrixd.sim with its realistic latencies, screens built from
-real dumps with ``language=fr``) split over processes of ``phones_per_process``,
-attached to ceil(size / ``phones_per_adb_server``) private adb servers (at most
-5), and the daemon following all of them. After every phone is healthy the
+the phones (tikmatrixd.sim with its realistic latencies, each call's drawn
+within +-``spread`` of it, screens built from real dumps with ``language=fr``)
+split over processes of ``phones_per_process``, attached to
+ceil(size / ``phones_per_adb_server``) private adb servers (at most 5), and
+the daemon following all of them. After every phone is healthy the
 daemon's CPU is sampled for ``idle_seconds``. Then every phone gets one task
 of each kind in ``mix``, ``rounds`` times, all created at once:
 
@@ -12,6 +13,10 @@ of each kind in ``mix``, ``rounds`` times, all created at once:
 - ``follow_search``: the user found through the app's search (access_method search);
 - ``post_share``: a video pushed and handed to the app by a share intent (post_way share);
 - ``post_addButton``: the same through the app's Create button and gallery (post_way addButton).
+
+``-p spread=0`` is the worst case: every phone takes exactly as long for every
+command, so all of them ask for a dump at the same instant, step after step,
+and the daemon parses them in bursts of the farm's size.
 
 Targets per size (issue "Performance on real work"):
 
@@ -41,6 +46,7 @@ from typing import Any
 
 from bench.common import Result, Target, cpu_seconds, memory_mb, percentiles, rounded, sample_cpu
 from bench.rig import Rig
+from tikmatrixd.sim.state import REALISTIC_SPREAD
 
 NAME = "dispatch"
 TARGET_IDLE_CPU = 1.0  # % of one core
@@ -93,6 +99,7 @@ class Params:
     phones_per_process: int = 250
     idle_seconds: float = 10.0
     latency: str = "realistic"  # see bench.simfarm
+    spread: float = REALISTIC_SPREAD  # each call's latency x [1 - spread, 1 + spread]; 0: phones in lockstep
     runner: str = "real"  # the daemon's own scripts; "open_profile": the 3-call stand-in (follow only)
     language: str = "fr"  # the phones'; "fr" serves TikTok screens built from real dumps
 
@@ -146,7 +153,7 @@ def _run_size(size: int, kinds: list[str], params: Params, workdir: Path, media:
     adb_servers = min(MAX_ADB_SERVERS, math.ceil(size / params.phones_per_adb_server))
     processes = max(adb_servers, math.ceil(size / params.phones_per_process))
     rig = Rig(workdir, devices=size, latency=params.latency, runner=params.runner, language=params.language,
-              adb_servers=adb_servers, processes=processes, media_root=media)
+              adb_servers=adb_servers, processes=processes, media_root=media, spread=params.spread)
     try:
         rig.start_phones()
         rig.start_daemon()

@@ -22,10 +22,12 @@ from tikmatrixd.sim.testing import AdbServer, free_port
 
 class Rig:
     def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str, language: str = "en",
-                 adb_servers: int = 1, processes: int = 1, media_root: Path | None = None) -> None:
+                 adb_servers: int = 1, processes: int = 1, media_root: Path | None = None,
+                 spread: float = 0.0) -> None:
         self.workdir = workdir
         self.devices = devices
         self.latency = latency
+        self.spread = spread  # see bench.simfarm --spread
         self.runner = runner
         self.language = language
         self.adb_server_count = max(1, adb_servers)
@@ -49,7 +51,8 @@ class Rig:
             count = min(per_process, self.devices - i * per_process)
             server = self.adb[i % len(self.adb)]
             self.phones.append(Child("bench.simfarm", ["--devices", str(count), "--adb-server", server.address,
-                                                       "--latency", self.latency, "--language", self.language],
+                                                       "--latency", self.latency, "--spread", str(self.spread),
+                                                       "--language", self.language],
                                      self.workdir / f"phones{i}.log", stdin=True))
         for phones in self.phones:
             self.serials += phones.read_json(timeout=180)["serials"]
@@ -60,7 +63,7 @@ class Rig:
         started = time.monotonic()
         config = write_config(self.workdir / "daemon.toml", store=self.db, port=self.port,
                               adb_servers=[server.address for server in self.adb], probe_timeout=30.0,
-                              media_root=self.media_root)
+                              media_root=self.media_root, device_limit=max(200, self.devices))
         self.daemon = Child("bench.servers", ["daemon", "--port", str(self.port), "--config", str(config),
                                               "--runner", self.runner], self.workdir / "daemon.log")
         self.daemon.read_json(timeout=60)

@@ -36,10 +36,12 @@ from tikmatrixd.runtime.dispatcher import NullDispatcher
 
 def write_config(path: Path, *, store: Path, port: int, adb_servers: Sequence[str] = (),
                  devices: Sequence[str] = (), probe_timeout: float = 10.0, log_level: str = "info",
-                 media_root: Path | None = None) -> Path:
-    """A daemon config file: loopback, business plan, JSON logs at ``log_level`` (shipped default: info)."""
+                 media_root: Path | None = None, device_limit: int = 200) -> Path:
+    """A daemon config file: loopback, business plan for ``device_limit`` phones, JSON logs at
+    ``log_level`` (shipped default: info)."""
     lines = [
         f"[server]\nhost = \"127.0.0.1\"\nport = {port}",
+        f"[license]\ndevice_limit = {device_limit}",
         f"[store]\npath = {json.dumps(str(store))}",
         f"[adb]\nservers = {json.dumps(list(adb_servers))}\nprobe_timeout = {probe_timeout}",
         f"[log]\nformat = \"json\"\nlevel = {json.dumps(log_level)}",

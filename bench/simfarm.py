@@ -9,8 +9,8 @@ Prints ``{"ready": true, "serials": [...]}`` once every device is ``device``
 on the adb server, then answers one JSON line per command read on stdin:
 
 - ``reset``: zero the counters (after the daemon's start-up probes);
-- ``stats``: per device ``commands``, ``injected`` (seconds of latency by
-  the sim's own rule) and ``slept`` (seconds actually spent in those
+- ``stats``: per device ``commands``, ``injected`` (seconds of latency the
+  sim drew for them, by its own rule) and ``slept`` (seconds actually spent in those
   sleeps, which includes the sim loop's own lag);
 - ``quit`` (or end of input, or SIGTERM): disconnect and exit.
 
@@ -44,11 +44,6 @@ def latency_spec(spec: str) -> dict[str, float]:
     return {kind: float(seconds) for kind, seconds in json.loads(spec).items()}
 
 
-def nominal_delay(latency: dict[str, float], kind: str) -> float:
-    """The sleep SimDevice.delay(kind) asks for: its kind's latency, else "default" (none for "default" itself)."""
-    return latency.get(kind, 0.0 if kind == "default" else latency.get("default", 0.0))
-
-
 @dataclass
 class Tally:
     commands: int = 0
@@ -62,19 +57,20 @@ class Tally:
 def instrument(device: SimDevice, tally: Tally) -> None:
     """Count the device's commands and latencies by wrapping two of its methods (this instance only)."""
     run_command: Callable[..., Awaitable[Any]] = device.run_command
-    delay: Callable[[str], Awaitable[None]] = device.delay
+    delay: Callable[[str], Awaitable[float]] = device.delay
 
     async def counted_run_command(line: str, service: str = "shell") -> Any:
         tally.commands += 1
         return await run_command(line, service)
 
-    async def counted_delay(kind: str) -> None:
-        tally.injected += nominal_delay(device.faults.latency, kind)
+    async def counted_delay(kind: str) -> float:
         started = time.perf_counter()
         try:
-            await delay(kind)
+            seconds = await delay(kind)
         finally:
             tally.slept += time.perf_counter() - started
+        tally.injected += seconds
+        return seconds
 
     device.run_command = counted_run_command  # type: ignore[method-assign]
     device.delay = counted_delay  # type: ignore[method-assign]
@@ -129,6 +125,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         for device in farm:
             device.faults.latency = dict(latency)
+            device.faults.latency_spread = args.spread
             tallies[device.serial] = Tally()
             instrument(device, tallies[device.serial])
         await farm.connect(args.adb_server, timeout=120)
@@ -145,6 +142,8 @@ def run() -> None:
     parser.add_argument("--devices", type=int, required=True)
     parser.add_argument("--adb-server", required=True, help="HOST:PORT of a private adb server")
     parser.add_argument("--latency", default="realistic", help="realistic | none | JSON {kind: seconds}")
+    parser.add_argument("--spread", type=float, default=0.0, help="each call's latency drawn from latency x "
+                        "[1 - SPREAD, 1 + SPREAD] (tikmatrixd.sim's realistic phones: 0.25); 0: phones in lockstep")
     parser.add_argument("--language", default="en", help="the phones' language (fr: TikTok screens built from "
                         "real dumps, see tikmatrixd/sim/real)")
     asyncio.run(main(parser.parse_args()))

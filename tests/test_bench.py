@@ -69,3 +69,15 @@ def test_dispatch_runs_the_real_scripts_at_their_floor_of_device_round_trips(tmp
     assert raw["daemon_cpu_ms_per_dump"] is not None
     assert [t["name"] for t in dispatch["targets"]][:3] == [
         "2 phones: makespan / floor", "2 phones: idle CPU", "2 phones: peak RSS"]
+
+
+def test_schedule_starts_scheduled_tasks_and_reports_their_delay(tmp_path: Path) -> None:
+    tiny = ["-p", "tasks=60", "-p", "devices=2", "-p", "spread=2", "-p", "lead=3"]
+    done = subprocess.run([sys.executable, "-m", "bench", "schedule", "--quick", *tiny, "--out", str(tmp_path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    schedule = json.loads((tmp_path / "schedule.json").read_text())
+    raw = schedule["raw"]
+    assert (raw["tasks"], raw["completed"], raw["started_early"]) == (60, 60, 0), schedule["notes"]
+    assert raw["start_delay_seconds"]["p99"] is not None
+    assert [t["name"] for t in schedule["targets"]] == ["start delay p99", "start delay p50"]

@@ -69,3 +69,21 @@ async def test_realistic_latency_applies_per_command(adb_server, farm_factory):
     start = loop.time()
     await phone.shell("input keyevent 4")
     assert loop.time() - start >= 0.3
+
+
+async def test_latency_spread_makes_each_call_take_its_own_time_within_the_range(adb_server, farm_factory):
+    farm = await farm_factory(2)
+    for dev in farm:
+        dev.faults.latency, dev.faults.latency_spread = {"input": 0.2}, 0.25
+    loop = asyncio.get_running_loop()
+    took = []
+    for dev in farm:
+        phone = Phone(adb_server.client(), dev.serial)
+        for _ in range(3):
+            start = loop.time()
+            await phone.shell("input keyevent 4")
+            took.append(loop.time() - start)
+    assert all(0.15 <= t < 0.25 + 0.2 for t in took)  # 0.2 s +- 25 %, plus the round trip
+    assert len({round(t, 3) for t in took}) > 1  # not in lockstep
+    farm[0].faults.latency_spread = 0.0
+    assert await farm[0].delay("input") == 0.2

@@ -27,6 +27,7 @@ from tikmatrixd.sim.fs import Storage, normalize
 from tikmatrixd.sim.state import (
     INSTAGRAM,
     REALISTIC_LATENCY,
+    REALISTIC_SPREAD,
     TIKTOK,
     CommandRecord,
     DeviceState,
@@ -59,7 +60,8 @@ class SimDevice:
         self.state.versions.update(versions or {})
         self.state.apps = {TIKTOK: default_accounts(f"tt_{self.name}", accounts_per_app),
                            INSTAGRAM: default_accounts(f"ig_{self.name}", accounts_per_app)}
-        self.faults = Faults(latency=dict(REALISTIC_LATENCY) if realistic else {})
+        self.faults = Faults(latency=dict(REALISTIC_LATENCY), latency_spread=REALISTIC_SPREAD) if realistic \
+            else Faults()
         self.rng = random.Random(index if seed is None else seed)
         self.storage = Storage()
         self.settings: dict[str, str] = {}
@@ -207,10 +209,14 @@ class SimDevice:
         out += struct.pack("<BIB", 3, 1, result.code & 0xFF)
         await stream.write(bytes(out))
 
-    async def delay(self, kind: str) -> None:
+    async def delay(self, kind: str) -> float:
+        """Sleep as long as a real phone takes for a command of ``kind``; returns the seconds drawn."""
         seconds = self.faults.latency.get(kind, 0.0 if kind == "default" else self.faults.latency.get("default", 0.0))
+        if seconds > 0 and self.faults.latency_spread:
+            seconds *= self.rng.uniform(1 - self.faults.latency_spread, 1 + self.faults.latency_spread)
         if seconds > 0:
             await asyncio.sleep(seconds)
+        return seconds
 
     # -- apps and screen -----------------------------------------------------
     def foreground_app(self) -> App | None:

@@ -38,6 +38,9 @@ class Post:
 class Faults:
     """Injected misbehaviour; all rates are probabilities in [0, 1] drawn from the device's RNG."""
     latency: dict[str, float] = field(default_factory=dict)  # command kind -> seconds
+    #: Each call's latency is drawn from latency x [1 - spread, 1 + spread]: no two phones (nor two
+    #: calls) take exactly as long, so a farm's phones do not run in lockstep (0: they do).
+    latency_spread: float = 0.0
     idle_error_rate: float = 0.0  # "ERROR: could not get idle state."
     null_root_rate: float = 0.0  # "ERROR: null root node returned by UiTestAutomationBridge"
     popup_rate: float = 0.0  # interrupting dialog on each screen change
@@ -51,6 +54,9 @@ class Faults:
 #: Seconds per command kind on stock adb (shared/notes/real-phones.md).
 REALISTIC_LATENCY = {"input": 0.3, "dump": 2.1, "am": 0.6, "monkey": 0.8, "screencap": 0.5,
                      "pm": 0.4, "default": 0.03}
+#: How far a call's latency strays from REALISTIC_LATENCY: the notes give 0.23-1.2 s a tap and 1-4 s
+#: a dump across phones and moments; +-25 % is a conservative share of that.
+REALISTIC_SPREAD = 0.25
 
 
 @dataclass
