@@ -123,4 +123,4 @@ async def _look(config: config_module.Config, serial: str) -> tuple[str, bytes]:
     adb = Adb(config.adb.call_timeout).device(config.adb.servers[0], serial)
     ui = Ui(adb, None, structlog.get_logger("tikmatrixd.doctor"))
     await ui.nodes()
-    return ui.last_dump, await ui.screenshot()
+    return ui.last_dump.decode("utf-8", "replace"), await ui.screenshot()

@@ -58,6 +58,7 @@ def test_every_file_is_in_the_manifest_and_every_dump_has_expectations():
 def test_stock_and_uiautomator2_forms_read_the_same(dump):
     stock, u2 = parse(dump.xml("stock")), parse(dump.xml("u2"))
     assert stock == u2
+    assert parse(dump.xml("stock").encode()) == stock  # the phone's bytes, read without decoding
     assert len(stock) == dump.read().count("<node")
     width, height = dump.size  # the phone's screen: every node lies on it
     assert all(0 <= n.bounds[0] <= n.bounds[2] <= width and 0 <= n.bounds[1] <= n.bounds[3] <= height

@@ -103,7 +103,7 @@ class Runtime:
         ui = Ui(self._adb.device(worker.server, serial), None, log.bind(serial=serial))
         if what == "dump":
             await ui.nodes()
-            return ui.last_dump.encode("utf-8")
+            return ui.last_dump
         png = await ui.screenshot()
         if not png:
             raise InvalidParameters(f"{serial} gave no screenshot")

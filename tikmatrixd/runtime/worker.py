@@ -264,7 +264,7 @@ class DeviceWorker:
         each selector the script looked for matches there (or its closest candidates)."""
         files = {}
         if ctx.ui.last_dump:
-            files["dump.xml"] = ctx.ui.last_dump.encode("utf-8")
+            files["dump.xml"] = ctx.ui.last_dump
             lines = diagnose.tried(ctx.ui.tried, parse(ctx.ui.last_dump))
             files["selectors.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
         try:

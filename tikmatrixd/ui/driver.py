@@ -42,7 +42,7 @@ class Ui:
         self.pack = pack
         self.log = log
         self.dumps = 0
-        self.last_dump = ""  # the newest dump's XML, kept for a failure's artifacts
+        self.last_dump = b""  # the newest dump's XML as the phone sent it (UTF-8), for a failure's artifacts
         self._nodes: list[Node] | None = None
         self._dumped_at = 0.0
         self._ime_ready: bool | None = None
@@ -68,11 +68,10 @@ class Ui:
             if wait > 0:
                 await asyncio.sleep(wait)
             self.dumps += 1
-            result = await self.adb.shell(["uiautomator", "dump", "/dev/tty"])
-            output = result.text
-            if "<hierarchy" not in output and "ERROR" not in output:
+            output = (await self.adb.shell(["uiautomator", "dump", "/dev/tty"])).out
+            if b"<hierarchy" not in output and b"ERROR" not in output:
                 output = (await self.adb.shell_script(
-                    f"rm -f {DUMP_FILE}; uiautomator dump {DUMP_FILE} >/dev/null && cat {DUMP_FILE}")).text
+                    f"rm -f {DUMP_FILE}; uiautomator dump {DUMP_FILE} >/dev/null && cat {DUMP_FILE}")).out
             self._dumped_at = time.monotonic()
             try:
                 nodes = parse(output)
@@ -80,7 +79,7 @@ class Ui:
                 problem = str(error)
                 self.log.info("dump failed; retrying", attempt=attempt + 1, error=problem)
                 continue
-            self.last_dump = output[output.find("<"):output.rfind(">") + 1]
+            self.last_dump = output[output.find(b"<"):output.rfind(b">") + 1]
             return nodes
         raise ScriptFailure(ErrorReason.UI_DUMP_FAILED,
                             f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")

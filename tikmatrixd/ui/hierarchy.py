@@ -9,7 +9,7 @@ it reaches (as Android routes a touch) can be found.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.parsers import expat
 
 #: Real Android prints this (sic) right after the XML when dumping to /dev/tty.
@@ -21,8 +21,10 @@ class DumpError(Exception):
     """The dump output is not a hierarchy (uiautomator printed an error instead)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
+    """One element of a dump. A NamedTuple: a real screen has ~330 of them, built on every dump,
+    and a frozen dataclass's __init__ cost three times as much."""
+
     resource_id: str
     text: str
     content_desc: str
@@ -47,17 +49,21 @@ def inside(outer: Node, nodes: list[Node]) -> list[Node]:
             and n.bounds[2] <= right and n.bounds[3] <= bottom]
 
 
-def parse(output: str) -> list[Node]:
-    """Parse a dump's output (the XML, possibly followed by the tail line).
+def parse(output: str | bytes) -> list[Node]:
+    """Parse a dump's output (the XML, possibly followed by the tail line), as text or as the
+    phone's UTF-8 bytes (no decoding: expat reads them as they are).
 
     expat calls back per element and the node is built from its attributes at once: no element
     tree is built and walked again (a real 120 kB dump is the daemon's largest per-task cost)."""
-    start = output.find("<?xml")
-    if start < 0:
-        start = output.find("<hierarchy")
-    end = output.rfind("</hierarchy>")
+    if isinstance(output, bytes):
+        start, end = output.find(b"<?xml"), output.rfind(b"</hierarchy>")
+        start = start if start >= 0 else output.find(b"<hierarchy")
+    else:
+        start, end = output.find("<?xml"), output.rfind("</hierarchy>")
+        start = start if start >= 0 else output.find("<hierarchy")
     if start < 0 or end < 0:
-        raise DumpError(output.strip()[:200] or "empty dump")
+        text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+        raise DumpError(text.strip()[:200] or "empty dump")
     nodes: list[Node] = []
     open_nodes = [-1]  # the index of each <node> still open; -1: the hierarchy (a window's parent)
 
@@ -74,6 +80,8 @@ def parse(output: str) -> list[Node]:
     try:
         parser.Parse(output[start:end + len("</hierarchy>")], True)
     except expat.ExpatError as error:
+        if isinstance(output, bytes):  # not UTF-8 after all: read it as text with the bad bytes replaced
+            return parse(output.decode("utf-8", "replace"))
         raise DumpError(f"unreadable dump: {error}") from None
     return nodes
 
