@@ -34,7 +34,7 @@ class Rig:
         self.process_count = max(1, min(processes, devices))
         self.media_root = media_root
         self.db = workdir / "daemon.db"
-        self.port = free_port()
+        self.port = 0  # chosen when the daemon starts: phones started before take ports too
         self.adb: list[AdbServer] = []
         self.phones: list[Child] = []
         self.daemon: Child | None = None
@@ -61,6 +61,7 @@ class Rig:
     def start_daemon(self) -> None:
         """The daemon on ``self.db`` (which may already hold tasks); returns once every phone is healthy."""
         started = time.monotonic()
+        self.port = free_port()
         config = write_config(self.workdir / "daemon.toml", store=self.db, port=self.port,
                               adb_servers=[server.address for server in self.adb], probe_timeout=30.0,
                               media_root=self.media_root, device_limit=max(200, self.devices))
