@@ -193,7 +193,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 7: tasks per status alone (stats, an unfiltered list's total): five rows to read, where
-    # task_counts has a row per device, account, script and source; and task_counts by username.
+    # task_counts has a row per device, account, script and source.
     """
     CREATE TABLE task_status_counts (
         status        INTEGER PRIMARY KEY,
@@ -214,8 +214,6 @@ MIGRATIONS: list[str] = [
         UPDATE task_status_counts SET n = n - 1 WHERE status = OLD.status;
         INSERT INTO task_status_counts VALUES (NEW.status, 1) ON CONFLICT DO UPDATE SET n = n + 1;
     END;
-
-    CREATE INDEX task_counts_username ON task_counts(username);
     """,
 ]
 
