@@ -263,9 +263,9 @@ class DeviceWorker:
         """The failed screen, before cleanup changes it: the last dump, a screenshot, and what
         each selector the script looked for matches there (or its closest candidates)."""
         files = {}
-        if ctx.ui.last_dump:
-            files["dump.xml"] = ctx.ui.last_dump
-            lines = diagnose.tried(ctx.ui.tried, parse(ctx.ui.last_dump))
+        if dump := ctx.ui.last_dump:
+            files["dump.xml"] = dump
+            lines = diagnose.tried(ctx.ui.tried, parse(dump))
             files["selectors.txt"] = ("\n".join(lines) + "\n").encode("utf-8")
         try:
             png = await ctx.ui.screenshot(timeout=self._deps.config.tasks.cleanup_timeout)
