@@ -192,7 +192,7 @@ MIGRATIONS: list[str] = [
         updated_at    REAL NOT NULL
     );
     """,
-    # 7: tasks per status alone (stats, an unfiltered list's total): five rows to read, where
+    # 7: tasks per status alone (stats, an unfiltered list's total): four rows to read, where
     # task_counts has a row per device, account, script and source.
     """
     CREATE TABLE task_status_counts (

@@ -112,7 +112,7 @@ class TaskQueries:
         clauses, params = _filter_sql(where)
         condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
-        # Per status alone, the five-row table; any other filter, the counts by device, account, script...
+        # Per status alone, the four-row table; any other filter, the counts by device, account, script...
         status_only = all(v is None for v in (where.serial, where.script_name, where.source, where.username))
         counts = "task_status_counts" if status_only else "task_counts"
 
