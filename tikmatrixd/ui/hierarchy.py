@@ -56,15 +56,11 @@ def parse(output: str | bytes) -> list[Node]:
 
     expat calls back per element and the node is built from its attributes at once: no element
     tree is built and walked again (a real 120 kB dump is the daemon's largest per-task cost)."""
-    if isinstance(output, bytes):
-        start, end = output.find(b"<?xml"), output.rfind(b"</hierarchy>")
-        start = start if start >= 0 else output.find(b"<hierarchy")
-    else:
-        start, end = output.find("<?xml"), output.rfind("</hierarchy>")
-        start = start if start >= 0 else output.find("<hierarchy")
+    data = output.encode("utf-8", "replace") if isinstance(output, str) else output
+    start, end = data.find(b"<?xml"), data.rfind(b"</hierarchy>")
+    start = start if start >= 0 else data.find(b"<hierarchy")
     if start < 0 or end < 0:
-        text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
-        raise DumpError(text.strip()[:200] or "empty dump")
+        raise DumpError(data.decode("utf-8", "replace").strip()[:200] or "empty dump")
     nodes: list[Node] = []
     open_nodes = [-1]  # the index of each <node> still open; -1: the hierarchy (a window's parent)
 
@@ -79,10 +75,11 @@ def parse(output: str | bytes) -> list[Node]:
     parser.StartElementHandler = start_element
     parser.EndElementHandler = lambda name: open_nodes.pop()
     try:
-        parser.Parse(output[start:end + len("</hierarchy>")], True)
+        parser.Parse(data[start:end + len("</hierarchy>")], True)
     except expat.ExpatError as error:
-        if isinstance(output, bytes):  # not UTF-8 after all: read it as text with the bad bytes replaced
-            return parse(output.decode("utf-8", "replace"))
+        replaced = data.decode("utf-8", "replace").encode()
+        if replaced != data:  # not UTF-8 after all: read again with the bad bytes replaced
+            return parse(replaced)
         raise DumpError(f"unreadable dump: {error}") from None
     return nodes
 
