@@ -9,6 +9,7 @@ the standard library instead: never a 500 for a value we accepted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -16,12 +17,13 @@ import orjson
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-def dumps_bytes(value: Any) -> bytes:
+def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """``default`` turns what JSON has no type for into something it has (log lines: its repr)."""
     try:
-        return orjson.dumps(value, option=_OPTIONS)
+        return orjson.dumps(value, default=default, option=_OPTIONS)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(value, default=default, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def dumps(value: Any) -> str:
-    return dumps_bytes(value).decode()
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    return dumps_bytes(value, default).decode()

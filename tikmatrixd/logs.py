@@ -10,6 +10,8 @@ from typing import Any
 
 import structlog
 
+from tikmatrixd import jsontext
+
 #: The API request being answered, added to every log line written while it is (envelope middleware).
 #: One ContextVar set and reset per request: structlog's bind_contextvars cost several times more.
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -26,7 +28,7 @@ def configure(fmt: str = "auto", level: str = "info") -> None:
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
+        structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer(jsontext.dumps)
     )
     structlog.configure(
         processors=[
