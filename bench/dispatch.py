@@ -130,7 +130,7 @@ class Measured:
     created_at: float  # just before the first create request (epoch s)
     create_seconds: float
     rows: list[tuple[Any, ...]]  # see _task_rows
-    phones: dict[str, dict[str, float]]  # serial -> commands, injected, slept (bench.simfarm)
+    phones: dict[str, dict[str, float]]  # serial -> bench.simfarm.Tally's fields
     idle: dict[str, dict[str, float]]  # process -> CPU over the idle window
     idle_memory: dict[str, float]
     memory: dict[str, float]  # the daemon's, after the run (peak = VmHWM)
@@ -291,6 +291,14 @@ def _size_numbers(m: Measured, kinds: list[str]) -> dict[str, Any]:
         "ratio_per_phone": percentiles(per_phone, (50, 99, 100)),
         "injected_seconds_per_phone": percentiles([p["injected"] for p in phones.values()], (0, 50, 100)),
         "slept_seconds_busiest_phone": phones[floor_serial]["slept"],
+        # Where a phone's time went (medians over phones): its injected latency; the rest of serving
+        # its commands (the simulator's own work and lag); between an answer and the next command
+        # (the daemon's turn, and the adb server's both ways).
+        "phone_seconds_p50": {
+            "injected": percentiles([p["injected"] for p in phones.values()], (50,))["p50"],
+            "simulator": percentiles([p["serving"] - p["injected"] for p in phones.values()], (50,))["p50"],
+            "between_commands": percentiles([p["between"] for p in phones.values()], (50,))["p50"],
+        },
         "commands_served": sum(p["commands"] for p in phones.values()),
         "by_kind": by_kind,
         "create_requests_seconds": m.create_seconds,

@@ -46,12 +46,20 @@ def latency_spec(spec: str) -> dict[str, float]:
 
 @dataclass
 class Tally:
+    """One phone's commands and where its time went: ``serving`` (a command's start to its answer,
+    the injected latency included), ``between`` (an answer to the next command: the daemon's turn,
+    and the adb server's both ways)."""
+
     commands: int = 0
     injected: float = 0.0
     slept: float = 0.0
+    serving: float = 0.0
+    between: float = 0.0
+    answered_at: float = 0.0
 
     def reset(self) -> None:
-        self.commands, self.injected, self.slept = 0, 0.0, 0.0
+        self.commands = 0
+        self.injected = self.slept = self.serving = self.between = self.answered_at = 0.0
 
 
 def instrument(device: SimDevice, tally: Tally) -> None:
@@ -61,7 +69,14 @@ def instrument(device: SimDevice, tally: Tally) -> None:
 
     async def counted_run_command(line: str, service: str = "shell") -> Any:
         tally.commands += 1
-        return await run_command(line, service)
+        started = time.perf_counter()
+        if tally.answered_at:
+            tally.between += max(0.0, started - tally.answered_at)
+        try:
+            return await run_command(line, service)
+        finally:
+            tally.answered_at = time.perf_counter()
+            tally.serving += tally.answered_at - started
 
     async def counted_delay(kind: str) -> float:
         started = time.perf_counter()

@@ -4,7 +4,13 @@ Each call opens one connection to the adb server, switches it to the
 device (``host:transport:SERIAL``) and opens one service on it: no thread,
 no second connection, no sleep. A call has a timeout, and a timeout or a
 cancellation (a stopped task) closes its connection at once, so a stopped
-task never keeps the device busy. adbutils, which the design card named,
+task never keeps the device busy.
+
+A shell call is an :class:`asyncio.Protocol` that answers the adb server
+from its ``data_received``: the whole exchange costs the event loop the
+connect and one wake-up, where streams cost one per read (a thousand-phone
+farm's loop is busy, and every wake-up waits for its turn: notes in the
+README's Performance section). adbutils, which the design card named,
 blocks a thread per call and needed private overrides to avoid its costs
 (notes/adb-wire.md: 20.8 ms per shell instead of 0.26 ms); the tests still
 use it as an independent client of the simulator.
@@ -130,15 +136,20 @@ class DeviceAdb:
         await self._adb.run("push", lambda: self._push(local_path, remote_path), timeout)
 
     async def _shell_v2(self, script: str) -> ShellResult:
-        async with self._service(f"shell,v2,raw:{script}") as (reader, _):
-            streams: dict[int, bytearray] = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
-            while True:
-                kind, length = struct.unpack("<BI", await reader.readexactly(5))
-                data = await reader.readexactly(length) if length else b""
-                if kind == _SHELL_V2_EXIT:
-                    return ShellResult(bytes(streams[1]), bytes(streams[2]), data[0] if data else 0)
-                if kind in streams:
-                    streams[kind] += data
+        host, port = split_address(self.server)
+        try:
+            transport, call = await asyncio.get_running_loop().create_connection(
+                lambda: _ShellCall(self.serial, script), host, port)
+        except OSError as error:
+            raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
+        try:
+            result = await call.answer
+        except BaseException:
+            transport.close()
+            await call.closed  # the socket is closed when the call returns, even a cancelled one
+            raise
+        transport.close()  # (the shell has exited: nothing is left to wait for)
+        return result
 
     async def _push(self, local_path: str, remote_path: str) -> None:
         handle = await _local(f"cannot read {local_path}", lambda: open(local_path, "rb"))  # noqa: SIM115
@@ -170,28 +181,104 @@ class DeviceAdb:
         except OSError as error:
             raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
         try:
-            await _request(reader, writer, f"host:transport:{self.serial}", gone_on_fail=True)
-            await _request(reader, writer, service, gone_on_fail=False)
+            await _request_on(reader, writer, f"host:transport:{self.serial}", gone_on_fail=True)
+            await _request_on(reader, writer, service, gone_on_fail=False)
             yield reader, writer
         finally:
             await close(writer)  # the socket is closed when the call returns, even a cancelled one
 
 
-async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, service: str, *,
-                   gone_on_fail: bool) -> None:
+class _ShellCall(asyncio.Protocol):
+    """One ``shell,v2`` call on one connection: asks for the device, then the service, then
+    collects the output packets, all as the adb server's bytes arrive."""
+
+    def __init__(self, serial: str, script: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.answer: asyncio.Future[ShellResult] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self._services = [f"host:transport:{serial}", f"shell,v2,raw:{script}"]
+        self._accepted = 0  # OKAYs received: 2 once the shell runs
+        self._buffer = bytearray()
+        self._streams = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.write(_request(self._services[0]))
+
+    def data_received(self, data: bytes) -> None:
+        if self.answer.done():
+            return
+        self._buffer += data
+        try:
+            while self._accepted < 2:
+                if not _accepted(self._buffer, self._services[self._accepted], gone_on_fail=self._accepted == 0):
+                    return  # the rest of the answer is still on its way
+                self._accepted += 1
+                if self._accepted == 1 and self._transport is not None:
+                    self._transport.write(_request(self._services[1]))
+            self._read_packets()
+        except (AdbError, ValueError) as error:
+            self.answer.set_exception(error)
+
+    def _read_packets(self) -> None:
+        """``[id u8][len u32 LE][data]`` packets, until the exit status."""
+        buffer, start = self._buffer, 0
+        while len(buffer) - start >= 5:
+            kind, length = struct.unpack_from("<BI", buffer, start)
+            end = start + 5 + length
+            if len(buffer) < end:
+                break
+            if kind == _SHELL_V2_EXIT:
+                out, err = self._streams.values()
+                self.answer.set_result(ShellResult(bytes(out), bytes(err), buffer[start + 5] if length else 0))
+                return
+            if kind in self._streams:
+                self._streams[kind] += buffer[start + 5:end]
+            start = end
+        del buffer[:start]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.answer.done():
+            self.answer.set_exception(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
+        self.closed.set_result(None)
+
+
+def _request(service: str) -> bytes:
     payload = service.encode()
-    writer.write(f"{len(payload):04x}".encode() + payload)
-    await writer.drain()
-    status = await reader.readexactly(4)
+    return f"{len(payload):04x}".encode() + payload
+
+
+def _accepted(buffer: bytearray, service: str, *, gone_on_fail: bool) -> bool:
+    """Take the adb server's answer to ``service`` off ``buffer``: True for OKAY, False while it
+    is incomplete; FAIL raises its message (:class:`DeviceGone` when it means the device is gone)."""
+    if len(buffer) < 4:
+        return False
+    status = bytes(buffer[:4])
     if status == b"OKAY":
-        return
+        del buffer[:4]
+        return True
     if status != b"FAIL":
         raise AdbError(f"adb server answered {status!r} to {service.split(':')[0]}")
-    length = int(await reader.readexactly(4), 16)
-    message = (await reader.readexactly(length)).decode("utf-8", "replace")
+    if len(buffer) < 8 or len(buffer) < 8 + int(buffer[4:8], 16):
+        return False
+    message = buffer[8:8 + int(buffer[4:8], 16)].decode("utf-8", "replace")
     if gone_on_fail or any(marker in message.lower() for marker in _GONE_MARKERS):
         raise DeviceGone(message)
     raise AdbError(message)
+
+
+async def _request_on(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, service: str, *,
+                      gone_on_fail: bool) -> None:
+    """``service`` on a stream connection (push's): the same answers as :func:`_accepted` reads."""
+    writer.write(_request(service))
+    await writer.drain()
+    answer = bytearray(await reader.readexactly(4))
+    if answer == b"FAIL":
+        answer += await reader.readexactly(4)
+        answer += await reader.readexactly(int(answer[4:8], 16))
+    _accepted(answer, service, gone_on_fail=gone_on_fail)
 
 
 async def _local(what: str, call: Callable[[], T]) -> T:
