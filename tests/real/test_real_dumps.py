@@ -19,7 +19,7 @@ import tomllib
 import pytest
 
 from tikmatrixd.sim import corpus
-from tikmatrixd.ui import diagnose
+from tikmatrixd.ui import diagnose, hierarchy
 from tikmatrixd.ui.hierarchy import parse, tap_target
 from tikmatrixd.ui.selectors import load_packs
 
@@ -59,6 +59,9 @@ def test_stock_and_uiautomator2_forms_read_the_same(dump):
     stock, u2 = parse(dump.xml("stock")), parse(dump.xml("u2"))
     assert stock == u2
     assert parse(dump.xml("stock").encode()) == stock  # the phone's bytes, read without decoding
+    for style in ("stock", "u2"):  # the fast reading takes every real dump, and reads it as expat does
+        xml = dump.xml(style)
+        assert hierarchy._parse_stock(xml[xml.index("<"):]) == hierarchy._parse_expat(xml.encode()) == stock
     assert len(stock) == dump.read().count("<node")
     width, height = dump.size  # the phone's screen: every node lies on it
     assert all(0 <= n.bounds[0] <= n.bounds[2] <= width and 0 <= n.bounds[1] <= n.bounds[3] <= height

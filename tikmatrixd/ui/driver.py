@@ -25,6 +25,7 @@ from tikmatrixd.adb.device import DeviceAdb
 from tikmatrixd.core.status import ErrorReason, ScriptFailure
 from tikmatrixd.ui.hierarchy import DumpError, Node, parse
 from tikmatrixd.ui.selectors import Pack, Selector
+from tikmatrixd.ui.turns import dump_turns
 
 MIN_DUMP_INTERVAL = 0.25
 DUMP_ATTEMPTS = 5
@@ -74,14 +75,15 @@ class Ui:
                 output = (await self.adb.shell_script(
                     f"rm -f {DUMP_FILE}; uiautomator dump {DUMP_FILE} >/dev/null && cat {DUMP_FILE}")).out
             self._dumped_at = time.monotonic()
-            try:
-                nodes = parse(output)
-            except DumpError as error:
-                problem = str(error)
-                self.log.info("dump failed; retrying", attempt=attempt + 1, error=problem)
-                continue
-            self._last_dump = zlib.compress(output[output.find(b"<"):output.rfind(b">") + 1], 1)
-            return nodes
+            async with dump_turns():  # (one dump read per loop iteration: see ui.turns)
+                try:
+                    nodes = parse(output)
+                except DumpError as error:
+                    problem = str(error)
+                else:
+                    self._last_dump = zlib.compress(output[output.find(b"<"):output.rfind(b">") + 1], 1)
+                    return nodes
+            self.log.info("dump failed; retrying", attempt=attempt + 1, error=problem)
         raise ScriptFailure(ErrorReason.UI_DUMP_FAILED,
                             f"uiautomator gave no hierarchy {DUMP_ATTEMPTS} times: {problem}")
 
