@@ -39,7 +39,7 @@ _COLUMNS = (
 def _task(row: Sequence[Any]) -> Task:
     return Task(
         id=row[0], serial=row[1], username=row[2], account_id=row[3], script_name=row[4],
-        script_config=loads(row[5]), status=TaskStatus(row[6]), source=row[7], start_time=row[8],
+        script_config=loads(row[5]), status=TaskStatus.of(row[6]), source=row[7], start_time=row[8],
         scheduled_at=row[9], created_at=row[10], started_at=row[11], finished_at=row[12],
         retry_count=row[13], error=loads(row[14]), result=loads(row[15]),
     )
