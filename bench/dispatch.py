@@ -102,6 +102,7 @@ class Params:
     spread: float = REALISTIC_SPREAD  # each call's latency x [1 - spread, 1 + spread]; 0: phones in lockstep
     runner: str = "real"  # the daemon's own scripts; "open_profile": the 3-call stand-in (follow only)
     language: str = "fr"  # the phones'; "fr" serves TikTok screens built from real dumps
+    adb_socket: str = "tcp"  # how the daemon reaches the adb servers: "tcp" (host:port) or "unix" (localfilesystem:)
 
     @classmethod
     def quick(cls) -> Params:
@@ -141,6 +142,8 @@ class Measured:
 
 def run(params: Params, workdir: Path) -> Result:
     kinds = params.kinds()
+    if params.adb_socket not in ("tcp", "unix"):
+        raise ValueError(f"adb_socket: {params.adb_socket!r}; choose tcp or unix")
     media = workdir / "media"
     media.mkdir(exist_ok=True)
     (media / "clip.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + bytes(200_000))  # a 200 kB stand-in video
@@ -153,7 +156,8 @@ def _run_size(size: int, kinds: list[str], params: Params, workdir: Path, media:
     adb_servers = min(MAX_ADB_SERVERS, math.ceil(size / params.phones_per_adb_server))
     processes = max(adb_servers, math.ceil(size / params.phones_per_process))
     rig = Rig(workdir, devices=size, latency=params.latency, runner=params.runner, language=params.language,
-              adb_servers=adb_servers, processes=processes, media_root=media, spread=params.spread)
+              adb_servers=adb_servers, processes=processes, media_root=media, spread=params.spread,
+              unix_sockets=params.adb_socket == "unix")
     try:
         rig.start_phones()
         rig.start_daemon()

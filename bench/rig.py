@@ -23,8 +23,9 @@ from tikmatrixd.sim.testing import AdbServer, free_port
 class Rig:
     def __init__(self, workdir: Path, *, devices: int, latency: str, runner: str, language: str = "en",
                  adb_servers: int = 1, processes: int = 1, media_root: Path | None = None,
-                 spread: float = 0.0) -> None:
+                 spread: float = 0.0, unix_sockets: bool = False) -> None:
         self.workdir = workdir
+        self.unix_sockets = unix_sockets  # the adb servers listen on Unix sockets (localfilesystem:)
         self.devices = devices
         self.latency = latency
         self.spread = spread  # see bench.simfarm --spread
@@ -45,7 +46,7 @@ class Rig:
 
     def start_phones(self) -> None:
         started = time.monotonic()
-        self.adb = [AdbServer.start() for _ in range(self.adb_server_count)]
+        self.adb = [AdbServer.start(unix=self.unix_sockets) for _ in range(self.adb_server_count)]
         per_process = -(-self.devices // self.process_count)
         for i in range(self.process_count):
             count = min(per_process, self.devices - i * per_process)

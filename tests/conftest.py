@@ -88,11 +88,11 @@ async def client(api: Callable[..., Awaitable[TestClient]]) -> TestClient:
 
 @pytest.fixture
 def adb_servers() -> Iterator[Callable[[], AdbServer]]:
-    """``adb_servers()`` starts a fresh private adb server, stopped after the test."""
+    """``adb_servers(unix=False)`` starts a fresh private adb server, stopped after the test."""
     started: list[AdbServer] = []
 
-    def make() -> AdbServer:
-        server = AdbServer.start()
+    def make(*, unix: bool = False) -> AdbServer:
+        server = AdbServer.start(unix=unix)
         started.append(server)
         return server
 

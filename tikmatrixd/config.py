@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tikmatrixd import constants
+from tikmatrixd.adb.host import unix_path
 from tikmatrixd.core.platforms import DEFAULT_PLATFORM, PLATFORMS
 from tikmatrixd.events import KINDS
 from tikmatrixd.scripts import SCRIPTS
@@ -312,8 +313,9 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"media.roots: {root} is not a directory")
     for server_address in config.adb.servers:
         host, _, port = server_address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ConfigError(f"adb.servers: {server_address!r} is not host:port")
+        path = unix_path(server_address)
+        if not (os.path.isabs(path) if path is not None else host and port.isdigit()):
+            raise ConfigError(f"adb.servers: {server_address!r} is neither host:port nor localfilesystem:/PATH")
     for target in config.adb.connect:
         host, _, port = target.rpartition(":")
         if not host or not port.isdigit():

@@ -213,8 +213,9 @@ async def test_automatic_retry_keeps_the_id_and_counts(phones):
     assert len(tries) == 3  # the first run and two retries
 
 
-async def test_two_adb_servers(adb_servers, farms, daemon):
-    first, second = adb_servers(), adb_servers()
+async def test_two_adb_servers_one_on_tcp_one_on_a_unix_socket(adb_servers, farms, daemon):
+    first, second = adb_servers(), adb_servers(unix=True)
+    assert second.address.startswith("localfilesystem:/")
     farm_a = await farms(2, first)
     farm_b = await farms(2, second)
     client = await daemon([first, second])

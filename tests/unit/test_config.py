@@ -49,6 +49,7 @@ def test_overrides_win(tmp_path):
     ('[media]\nroots = ["/nonexistent/dir"]\n', "media.roots"),
     ('[media]\nroots = "/tmp"\n', "media.roots: expected a list"),
     ('[adb]\nservers = ["localhost"]\n', "adb.servers"),
+    ('[adb]\nservers = ["localfilesystem:adb.sock"]\n', "neither host:port nor localfilesystem:/PATH"),
     ('[[devices]]\nname = "x"\n', "devices"),
     ('[[devices]]\nserial = "A"\nplatform = "vine"\n', "devices.platform"),
     ('[[devices]]\nserial = "A"\n[[devices]]\nserial = "A"\n', "declared twice"),
@@ -84,3 +85,8 @@ def test_non_loopback_with_token(tmp_path):
     token.write_text("abc")
     loaded = config.load(write(tmp_path, f'[server]\nhost = "0.0.0.0"\ntoken_file = "{token}"\n'))
     assert loaded.token() == "abc"
+
+
+def test_an_adb_server_on_a_unix_socket_is_named_as_adb_names_it(tmp_path):
+    loaded = config.load(write(tmp_path, '[adb]\nservers = ["localfilesystem:/run/adb.sock", "10.0.0.5:5037"]\n'))
+    assert loaded.adb.servers == ("localfilesystem:/run/adb.sock", "10.0.0.5:5037")

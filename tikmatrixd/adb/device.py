@@ -39,7 +39,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tikmatrixd.adb.host import close, split_address
+from tikmatrixd.adb.host import close, open_protocol, open_stream
 
 T = TypeVar("T")
 
@@ -136,10 +136,8 @@ class DeviceAdb:
         await self._adb.run("push", lambda: self._push(local_path, remote_path), timeout)
 
     async def _shell_v2(self, script: str) -> ShellResult:
-        host, port = split_address(self.server)
         try:
-            transport, call = await asyncio.get_running_loop().create_connection(
-                lambda: _ShellCall(self.serial, script), host, port)
+            transport, call = await open_protocol(self.server, lambda: _ShellCall(self.serial, script))
         except OSError as error:
             raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
         try:
@@ -175,9 +173,8 @@ class DeviceAdb:
     @asynccontextmanager
     async def _service(self, service: str) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
         """A connection to ``service`` on this device, closed when the block ends, however it ends."""
-        host, port = split_address(self.server)
         try:
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await open_stream(self.server)
         except OSError as error:
             raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
         try:

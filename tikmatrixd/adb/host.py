@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+P = TypeVar("P", bound=asyncio.Protocol)
 
 #: adb's own `adb connect` waits up to 10 s for a CNXN; a little more covers a busy server.
 REQUEST_TIMEOUT = 15.0
@@ -36,9 +39,39 @@ class Seen:
     transport_id: str = ""
 
 
+#: adb's name for a server on a Unix socket: ``adb -L localfilesystem:PATH server`` (the adb CLI
+#: finds it with the same ``-L``, or ``ADB_SERVER_SOCKET``). A call through it costs the daemon
+#: less than one through TCP, whose connect and sends do the whole handshake and delivery.
+UNIX_PREFIX = "localfilesystem:"
+
+
 def split_address(address: str) -> tuple[str, int]:
     host, _, port = address.rpartition(":")
     return host or "127.0.0.1", int(port)
+
+
+def unix_path(address: str) -> str | None:
+    """The socket's path when ``address`` is ``localfilesystem:PATH``, else None (``host:port``)."""
+    return address.removeprefix(UNIX_PREFIX) if address.startswith(UNIX_PREFIX) else None
+
+
+async def open_stream(address: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A new connection to the adb server at ``address`` (``host:port`` or ``localfilesystem:PATH``)."""
+    path = unix_path(address)
+    if path is not None:
+        return await asyncio.open_unix_connection(path)
+    host, port = split_address(address)
+    return await asyncio.open_connection(host, port)
+
+
+async def open_protocol(address: str, protocol: Callable[[], P]) -> tuple[asyncio.Transport, P]:
+    """The same, driven by an :class:`asyncio.Protocol`."""
+    loop = asyncio.get_running_loop()
+    path = unix_path(address)
+    if path is not None:
+        return await loop.create_unix_connection(protocol, path)
+    host, port = split_address(address)
+    return await loop.create_connection(protocol, host, port)
 
 
 async def _read_block(reader: asyncio.StreamReader) -> str:
@@ -47,8 +80,7 @@ async def _read_block(reader: asyncio.StreamReader) -> str:
 
 
 async def _open(address: str, service: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    host, port = split_address(address)
-    reader, writer = await asyncio.open_connection(host, port)
+    reader, writer = await open_stream(address)
     try:
         payload = service.encode()
         writer.write(f"{len(payload):04x}".encode() + payload)

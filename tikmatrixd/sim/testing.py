@@ -6,6 +6,7 @@ Public API (small on purpose; other suites import it)::
 
     server = AdbServer.start()          # `adb -P <free port> nodaemon server`, private HOME
     server.address                      # "127.0.0.1:<port>", for tikmatrixd's config
+    AdbServer.start(unix=True)          # on a Unix socket: address "localfilesystem:<path>"
     server.port, server.env             # env has ANDROID_ADB_SERVER_PORT and HOME set
     server.adb("devices", "-l")         # run the adb CLI (blocking) -> CompletedProcess
     await server.aadb("shell", "id")    # same from inside the loop serving the sims -> (rc, out, err)
@@ -70,35 +71,43 @@ def free_port_run(count: int) -> int:
 class AdbServer:
     """A real adb server on a private port with a private HOME, owned by this process."""
 
-    def __init__(self, port: int, home: str, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, port: int, home: str, process: subprocess.Popen[bytes], unix: bool = False) -> None:
         self.port = port
         self.home = home
         self.process = process
+        self.unix = unix
 
     @classmethod
-    def start(cls, port: int | None = None) -> AdbServer:
+    def start(cls, port: int | None = None, *, unix: bool = False) -> AdbServer:
+        """``unix``: listen on a Unix socket in its HOME (``localfilesystem:PATH``) instead of the port."""
         port = port or free_port()
         if port == 5037:
             raise ValueError("refusing to use the default adb server port 5037")
         home = tempfile.mkdtemp(prefix="tikmatrixd-adb-")
-        env = cls._env(port, home)
         log = open(os.path.join(home, "adb-server.log"), "wb")
         # Its own session: a Ctrl-C in the terminal reaches the demo, which stops the daemon first and
         # this server last, not the server first (the daemon would warn that it lost it).
-        process = subprocess.Popen([ADB, "-P", str(port), "nodaemon", "server"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen([ADB, *cls._socket_args(port, home, unix), "nodaemon", "server"],
+                                   env=cls._env(port, home), stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        server = cls(port, home, process)
+        server = cls(port, home, process, unix)
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as probe:
+                    probe.settimeout(0.2)
+                    probe.connect(os.path.join(home, "adb.sock") if unix else ("127.0.0.1", port))
                     return server
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     server.stop()
-                    raise RuntimeError(f"adb server did not start on port {port}") from None
+                    raise RuntimeError(f"adb server did not start on {server.address}") from None
                 time.sleep(0.02)
+
+    @staticmethod
+    def _socket_args(port: int, home: str, unix: bool) -> list[str]:
+        return ["-L", f"localfilesystem:{os.path.join(home, 'adb.sock')}"] if unix else ["-P", str(port)]
 
     @staticmethod
     def _env(port: int, home: str) -> dict[str, str]:
@@ -109,20 +118,21 @@ class AdbServer:
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        """What tikmatrixd's ``adb.servers`` and the adb CLI's ``-L`` take."""
+        return self._socket_args(self.port, self.home, True)[1] if self.unix else f"127.0.0.1:{self.port}"
 
     @property
     def env(self) -> dict[str, str]:
         return self._env(self.port, self.home)
 
     def adb(self, *args: str, timeout: float = 30.0, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([ADB, "-P", str(self.port), *args], env=self.env, capture_output=True,
+        return subprocess.run([ADB, *self._socket_args(self.port, self.home, self.unix), *args], env=self.env, capture_output=True,
                               text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)
 
     async def aadb(self, *args: str, timeout: float = 30.0, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """The adb CLI without blocking the loop that serves the simulated devices."""
         proc = await asyncio.create_subprocess_exec(
-            ADB, "-P", str(self.port), *args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ADB, *self._socket_args(self.port, self.home, self.unix), *args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
         try:
             out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
