@@ -32,6 +32,7 @@ from tikmatrixd import constants, keys, logs
 from tikmatrixd.api.envelope import json_body, ok
 from tikmatrixd.app import create_app
 from tikmatrixd.runtime.dispatcher import NullDispatcher
+from tikmatrixd.serve import tune_gc
 
 
 def write_config(path: Path, *, store: Path, port: int, adb_servers: Sequence[str] = (),
@@ -92,6 +93,7 @@ async def serve(app: web.Application, port: int, ready: dict[str, Any]) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=False,
                            shutdown_timeout=constants.HTTP_SHUTDOWN_TIMEOUT)
     await runner.setup()
+    tune_gc()
     try:
         site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 
@@ -59,11 +60,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def tune_gc() -> None:
+    """For a long-running daemon, once its app is built. What is alive then (modules, selector
+    packs, config) lives as long as the process: frozen, the cyclic collector no longer walks it.
+    And it runs after 10,000 new objects instead of 700: reading a real dump builds about 700
+    tuples (none in a cycle: reference counting frees them), so the default ran it on every dump."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 async def serve(config: Config, app: web.Application | None = None) -> None:
     app = app or create_app(config)
     runner = web.AppRunner(app, access_log=None, handle_signals=False,
                            shutdown_timeout=constants.HTTP_SHUTDOWN_TIMEOUT)
     await runner.setup()
+    tune_gc()
     try:
         site = web.TCPSite(runner, config.server.host, config.server.port)
         await site.start()
