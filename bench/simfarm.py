@@ -9,9 +9,10 @@ Prints ``{"ready": true, "serials": [...]}`` once every device is ``device``
 on the adb server, then answers one JSON line per command read on stdin:
 
 - ``reset``: zero the counters (after the daemon's start-up probes);
-- ``stats``: per device ``commands``, ``injected`` (seconds of latency the
-  sim drew for them, by its own rule) and ``slept`` (seconds actually spent in those
-  sleeps, which includes the sim loop's own lag);
+- ``stats``: per device the :class:`Tally`: ``commands``, ``injected``
+  (seconds of latency the sim drew for them, by its own rule), ``slept``
+  (seconds actually spent in those sleeps, which includes the sim loop's own
+  lag), ``serving`` and ``between`` (where the phone's time went);
 - ``quit`` (or end of input, or SIGTERM): disconnect and exit.
 
 SPEC is ``realistic`` (tikmatrixd.sim's phone-like latencies), ``none``, or a

@@ -32,8 +32,7 @@ def configure(fmt: str = "auto", level: str = "info") -> None:
     )
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            add_request_id,
+            add_request_id,  # (nothing binds structlog's contextvars: no merge_contextvars to run)
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

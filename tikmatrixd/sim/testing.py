@@ -97,7 +97,7 @@ class AdbServer:
             try:
                 with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as probe:
                     probe.settimeout(0.2)
-                    probe.connect(os.path.join(home, "adb.sock") if unix else ("127.0.0.1", port))
+                    probe.connect(cls._socket_path(home) if unix else ("127.0.0.1", port))
                     return server
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -106,8 +106,17 @@ class AdbServer:
                 time.sleep(0.02)
 
     @staticmethod
-    def _socket_args(port: int, home: str, unix: bool) -> list[str]:
-        return ["-L", f"localfilesystem:{os.path.join(home, 'adb.sock')}"] if unix else ["-P", str(port)]
+    def _socket_path(home: str) -> str:
+        return os.path.join(home, "adb.sock")
+
+    @classmethod
+    def _socket_args(cls, port: int, home: str, unix: bool) -> list[str]:
+        """How the adb CLI (server and client) names this server's socket."""
+        return ["-L", f"localfilesystem:{cls._socket_path(home)}"] if unix else ["-P", str(port)]
+
+    @property
+    def _cli_socket(self) -> list[str]:
+        return self._socket_args(self.port, self.home, self.unix)
 
     @staticmethod
     def _env(port: int, home: str) -> dict[str, str]:
@@ -119,20 +128,20 @@ class AdbServer:
     @property
     def address(self) -> str:
         """What tikmatrixd's ``adb.servers`` and the adb CLI's ``-L`` take."""
-        return self._socket_args(self.port, self.home, True)[1] if self.unix else f"127.0.0.1:{self.port}"
+        return f"localfilesystem:{self._socket_path(self.home)}" if self.unix else f"127.0.0.1:{self.port}"
 
     @property
     def env(self) -> dict[str, str]:
         return self._env(self.port, self.home)
 
     def adb(self, *args: str, timeout: float = 30.0, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([ADB, *self._socket_args(self.port, self.home, self.unix), *args], env=self.env, capture_output=True,
+        return subprocess.run([ADB, *self._cli_socket, *args], env=self.env, capture_output=True,
                               text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)
 
     async def aadb(self, *args: str, timeout: float = 30.0, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """The adb CLI without blocking the loop that serves the simulated devices."""
         proc = await asyncio.create_subprocess_exec(
-            ADB, *self._socket_args(self.port, self.home, self.unix), *args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ADB, *self._cli_socket, *args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
         try:
             out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
