@@ -214,9 +214,17 @@ async def test_fixed_paths_not_captured_by_task_id(client):
 
 
 async def test_stats_exact_through_transitions(client):
+    """Polled after every step: a count kept from before a write would show here."""
+    assert await stats(client) == {"total": 0, "pending": 0, "running": 0, "completed": 0, "failed": 0}
     ids = await seed(client, targets=("a1", "b1"))
+    assert await stats(client) == {"total": 6, "pending": 6, "running": 0, "completed": 0, "failed": 0}
     await run_as_worker(client, ids[0], TaskStatus.RUNNING)
+    assert await stats(client) == {"total": 6, "pending": 5, "running": 1, "completed": 0, "failed": 0}
     await run_as_worker(client, ids[1], TaskStatus.COMPLETED)
+    assert await stats(client) == {"total": 6, "pending": 4, "running": 1, "completed": 1, "failed": 0}
     await run_as_worker(client, ids[2], TaskStatus.FAILED)
+    assert await stats(client) == {"total": 6, "pending": 3, "running": 1, "completed": 1, "failed": 1}
     await call(client, "DELETE", f"/api/v1/task/{ids[3]}")
     assert await stats(client) == {"total": 5, "pending": 2, "running": 1, "completed": 1, "failed": 1}
+    await call(client, "POST", f"/api/v1/task/{ids[2]}/retry")
+    assert await stats(client) == {"total": 5, "pending": 3, "running": 1, "completed": 1, "failed": 0}

@@ -20,7 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tikmatrixd.store.accounts import AccountQueries
 from tikmatrixd.store.devices import DeviceQueries
@@ -52,7 +52,9 @@ class Store:
         self._queue: deque[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = deque()
         self._queue_lock = threading.Lock()  # the loop appends, the store's thread takes
         self._draining = False  # a _drain is queued or running on the thread
-        self.tasks = TaskQueries(self.run, self.read)
+        self._groups_answered = 0  # a kept read older than the last group may be stale
+        self._kept: dict[str, tuple[int, Any]] = {}
+        self.tasks = TaskQueries(self.run, self.read, self.read_kept)
         self.devices = DeviceQueries(self.run)
         self.accounts = AccountQueries(self.run)
         self.media = MediaQueries(self.run)
@@ -120,7 +122,7 @@ class Store:
                 group = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_GROUP))]
             outcomes = run_grouped(self._conn, [fn for fn, _ in group])
             try:
-                loop.call_soon_threadsafe(_answer, [future for _, future in group], outcomes)
+                loop.call_soon_threadsafe(self._answer, [future for _, future in group], outcomes)
             except RuntimeError:  # the loop is closed: nobody is waiting any more
                 return
 
@@ -134,15 +136,28 @@ class Store:
                     raise
         return await self.run(fn)
 
+    async def read_kept(self, name: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """A bounded read (:meth:`read`) whose answer is kept under ``name`` until the store's thread
+        has run anything more: dashboards and scrapers poll counts far more often than they change.
+        Only for tables no other process writes (the daemon is the tasks' one writer)."""
+        groups = self._groups_answered  # (taken before the read: a write landing during it makes it stale)
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == groups:
+            return cast(T, kept[1])
+        value = await self.read(fn)
+        self._kept[name] = (groups, value)
+        return value
 
-def _answer(futures: list[asyncio.Future[Any]], outcomes: list[Outcome]) -> None:
-    for future, (value, error) in zip(futures, outcomes, strict=True):
-        if future.cancelled():
-            continue
-        if error is None:
-            future.set_result(value)
-        else:
-            future.set_exception(error)
+    def _answer(self, futures: list[asyncio.Future[Any]], outcomes: list[Outcome]) -> None:
+        """On the loop, after the group's COMMIT."""
+        self._groups_answered += 1
+        for future, (value, error) in zip(futures, outcomes, strict=True):
+            if future.cancelled():
+                continue
+            if error is None:
+                future.set_result(value)
+            else:
+                future.set_exception(error)
 
 
 def _connect_reader(path: str) -> sqlite3.Connection:

@@ -21,6 +21,12 @@ class Runner(Protocol):
     def __call__(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]: ...
 
 
+class KeptReader(Protocol):
+    """Runs a bounded read, or answers what it read last while nothing was written since (Store.read_kept)."""
+
+    def __call__(self, name: str, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]: ...
+
+
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception. Inside a transaction already

@@ -27,7 +27,7 @@ from tikmatrixd.core.tasks import (
 )
 from tikmatrixd.events import Event, Kind
 from tikmatrixd.store.events import record
-from tikmatrixd.store.sql import Runner, dumps, loads, placeholders, transaction
+from tikmatrixd.store.sql import KeptReader, Runner, dumps, loads, placeholders, transaction
 from tikmatrixd.store.targets import resolve_targets
 
 _COLUMNS = (
@@ -87,9 +87,10 @@ class Deleted:
 
 
 class TaskQueries:
-    def __init__(self, run: Runner, read: Runner) -> None:
+    def __init__(self, run: Runner, read: Runner, read_kept: KeptReader) -> None:
         self._run = run
         self._read = read  # bounded reads: on the event loop, no hop
+        self._read_kept = read_kept
 
     async def create(self, request: CreateRequest, script: Expander, max_tasks: int) -> Created:
         """Resolve targets, fan out and insert, all in one transaction."""
@@ -133,7 +134,7 @@ class TaskQueries:
             by_name = {status.text: counts.get(status, 0) for status in TaskStatus}
             return TaskStats(total=sum(by_name.values()), **by_name)
 
-        return await self._read(stats)
+        return await self._read_kept("task stats", stats)
 
     async def stop(self, task_id: int, error: dict[str, str],
                    now: float) -> tuple[Task, TaskStatus, builtins.list[Event]]:

@@ -9,7 +9,7 @@ import os
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from tikmatrixd.config import Config
 from tikmatrixd.ui.selectors import load_packs
@@ -34,6 +34,8 @@ def setup_dashboard(app: web.Application, config: Config) -> None:
 
 
 async def _page_headers(request: web.Request, response: web.StreamResponse) -> None:
-    if response.content_type == "text/html" and "Content-Security-Policy" not in response.headers:
+    # The header as set, not response.content_type: that parses it again on every API answer.
+    html = response.headers.get(hdrs.CONTENT_TYPE, "").startswith("text/html")
+    if html and "Content-Security-Policy" not in response.headers:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
