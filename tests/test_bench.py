@@ -67,6 +67,7 @@ def test_dispatch_runs_the_real_scripts_at_their_floor_of_device_round_trips(tmp
         numbers = raw["by_kind"][kind]
         assert (numbers["completed"], numbers["adb_calls"]["max"], numbers["dumps"]["max"]) == (2, calls, dumps), kind
     assert raw["daemon_cpu_ms_per_dump"] is not None
+    assert raw["cpu_budget"]["cores"] >= 1 and raw["cpu_budget"]["rig_cpu_seconds"] > 0
     assert [t["name"] for t in dispatch["targets"]][:3] == [
         "2 phones: makespan / floor", "2 phones: idle CPU", "2 phones: peak RSS"]
 
