@@ -175,6 +175,10 @@ def _connect(path: str) -> sqlite3.Connection:
 def _prepare(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # Statement journals in memory: a write to tasks fires the count triggers, so SQLite keeps a
+    # journal to undo that one statement, and on disk it created a temporary file per statement
+    # (40 µs of a 70 µs insert). They hold the pages one statement touched; nothing recovers from them.
+    conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     migrate(conn)
