@@ -68,13 +68,13 @@ def instrument(device: SimDevice, tally: Tally) -> None:
     run_command: Callable[..., Awaitable[Any]] = device.run_command
     delay: Callable[[str], Awaitable[float]] = device.delay
 
-    async def counted_run_command(line: str, service: str = "shell") -> Any:
+    async def counted_run_command(line: str, service: str = "shell", status: int = 0) -> Any:
         tally.commands += 1
         started = time.perf_counter()
         if tally.answered_at:
             tally.between += max(0.0, started - tally.answered_at)
         try:
-            return await run_command(line, service)
+            return await run_command(line, service, status)
         finally:
             tally.answered_at = time.perf_counter()
             tally.serving += tally.answered_at - started

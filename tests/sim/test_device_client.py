@@ -120,3 +120,73 @@ async def test_a_phone_that_drops_mid_call_is_gone(adb_server, device):
     device.faults.drop_next = 1
     with pytest.raises(DeviceGone):
         await adb.shell(["echo", "x"])
+
+
+SESSION_CALLS = [
+    ["echo", "a b", "it's", "$HOME;", "`x`", "#not a comment"],
+    ["echo", "-n", "no newline at the end"],
+    ["echo", "two\nlines in one argument"],
+    ["echo", "x" * 10_000],  # a command line longer than one stdin packet
+    ["ls", "/nope"],  # stderr, status 1
+    ["frobnicate"],  # status 127
+    ["cat", "/sdcard/blob.bin"],  # binary output
+]
+
+
+async def test_a_session_answers_each_call_as_a_call_of_its_own_would(adb_server, device):
+    adb = client(adb_server, device)
+    device.storage.write("/sdcard/blob.bin", bytes(range(256)) * 40)
+    alone = [await adb.shell(argv) for argv in SESSION_CALLS]
+    async with adb.session():
+        together = [await adb.shell(argv) for argv in SESSION_CALLS]
+        assert open_streams(device) == 1  # one shell served them all, and is still open
+        assert (await adb.shell_script("false; echo after $?")).text == "after 1\n"
+    assert together == alone
+    assert [r.code for r in together] == [0, 0, 0, 0, 1, 127, 0]
+    assert together[6].out == bytes(range(256)) * 40 and together[1].text == "no newline at the end"
+    assert await no_stream_left(device)
+
+
+async def test_a_session_call_that_times_out_closes_the_shell_and_the_next_opens_another(adb_server, device):
+    adb = client(adb_server, device, call_timeout=0.5)
+    async with adb.session():
+        assert (await adb.shell(["echo", "first"])).text == "first\n"
+        with pytest.raises(AdbTimeout):
+            await adb.shell(["sleep", "30"])
+        assert await no_stream_left(device)
+        assert (await adb.shell(["echo", "ok"])).text == "ok\n"
+        assert open_streams(device) == 1
+    assert await no_stream_left(device)
+
+
+async def test_a_cancelled_session_call_closes_its_shell(adb_server, device):
+    adb = client(adb_server, device)
+    async with adb.session():
+        call = asyncio.create_task(adb.shell(["sleep", "30"]))
+        for _ in range(100):
+            if device.state.commands:
+                break
+            await asyncio.sleep(0.02)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert await no_stream_left(device)
+
+
+async def test_a_call_made_while_the_session_is_busy_gets_its_own_connection(adb_server, device):
+    adb = client(adb_server, device)
+    async with adb.session():
+        slow = asyncio.create_task(adb.shell(["sleep", "0.5"]))
+        await asyncio.sleep(0.1)
+        assert (await adb.shell(["echo", "meanwhile"])).text == "meanwhile\n"
+        assert (await slow).code == 0
+        assert (await adb.shell(["echo", "after"])).text == "after\n"
+
+
+async def test_a_phone_that_drops_mid_session_is_gone_and_a_new_session_serves_it_again(adb_server, device):
+    adb = client(adb_server, device)
+    async with adb.session():
+        assert (await adb.shell(["echo", "x"])).code == 0
+        device.faults.drop_next = 1
+        with pytest.raises(DeviceGone):
+            await adb.shell(["echo", "y"])

@@ -15,13 +15,24 @@ blocks a thread per call and needed private overrides to avoid its costs
 (notes/adb-wire.md: 20.8 ms per shell instead of 0.26 ms); the tests still
 use it as an independent client of the simulator.
 
+Within :meth:`DeviceAdb.session` (the worker opens one per task run), shell
+calls go through one interactive shell kept open instead: each command is a
+line on its stdin, followed on the same line by a marker that carries its
+exit status (``; echo M$?; echo M >&2``), so a call costs one write and the
+answer, where a connection per call costs a connect, two round trips to the
+adb server for the device and the service, and a close. A call that fails or
+is cancelled closes the session; the next call opens another. A call made
+while the session runs another (a concurrent one) gets its own connection.
+Commands of a session share its stdin: none of the daemon's reads stdin.
+
 Every call is counted in the calling task's :data:`calls` counter (the
 worker sets one per task run), so scripts report their adb cost.
 
 Protocols (AOSP ``SERVICES.TXT``, ``SYNC.TXT``; notes/adb-wire.md):
 
 - shell v2: ``shell,v2,raw:CMD``, then packets ``[id u8][len u32 LE][data]``:
-  1 stdout, 2 stderr, 3 exit status (one byte);
+  1 stdout, 2 stderr, 3 exit status (one byte); with no CMD an interactive
+  shell, whose stdin the host writes as packets of id 0;
 - sync push: ``sync:``, then ``SEND`` "path,mode", ``DATA`` chunks of at most
   64 KiB, ``DONE`` mtime; the answer is ``OKAY`` or ``FAIL`` + message; ``QUIT``.
 """
@@ -31,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import secrets
 import shlex
 import struct
 import time
@@ -42,11 +54,14 @@ from typing import TypeVar
 from tikmatrixd.adb.host import close, open_protocol, open_stream
 
 T = TypeVar("T")
+P = TypeVar("P", bound=asyncio.Protocol)
 
 #: adb calls made by the current task run, by kind ("shell", "push", ...).
 calls: contextvars.ContextVar[collections.Counter[str] | None] = contextvars.ContextVar("adb_calls", default=None)
 
-_SHELL_V2_STDOUT, _SHELL_V2_STDERR, _SHELL_V2_EXIT = 1, 2, 3
+_SHELL_V2_STDIN, _SHELL_V2_STDOUT, _SHELL_V2_STDERR, _SHELL_V2_EXIT = 0, 1, 2, 3
+#: Bytes of stdin per packet: adbd's shell protocol buffer holds 4 KiB with the header.
+_STDIN_PACKET = 4000
 _SYNC_CHUNK = 64 * 1024
 #: Local file reads per thread hop while pushing (16 sync chunks).
 _READ_BLOCK = 16 * _SYNC_CHUNK
@@ -117,6 +132,24 @@ class DeviceAdb:
         self._adb = adb
         self.server = server
         self.serial = serial
+        self._in_session = False  # within session(): shell calls go through one kept-open shell
+        self._session: _ShellSession | None = None  # opened at the first call
+        self._session_busy = False
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        """Shell calls within the block share one interactive shell (module docstring)."""
+        self._in_session = True
+        try:
+            yield
+        finally:
+            self._in_session = False
+            await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def shell(self, argv: Sequence[str], *, timeout: float | None = None) -> ShellResult:
         """Run one command; each argument reaches the program verbatim (shlex-quoted)."""
@@ -125,7 +158,7 @@ class DeviceAdb:
     async def shell_script(self, script: str, *, timeout: float | None = None) -> ShellResult:
         """Run a device shell line built by the caller from :func:`shlex.join`-quoted parts,
         e.g. several commands joined by ``;`` to save round trips."""
-        return await self._adb.run("shell", lambda: self._shell_v2(script), timeout)
+        return await self._adb.run("shell", lambda: self._shell(script), timeout)
 
     async def installed(self, package: str) -> bool:
         result = await self.shell(["pm", "path", package])
@@ -134,6 +167,21 @@ class DeviceAdb:
     async def push(self, local_path: str, remote_path: str, *, timeout: float | None = None) -> None:
         """Copy a local file to the device (adbd creates missing parent directories)."""
         await self._adb.run("push", lambda: self._push(local_path, remote_path), timeout)
+
+    async def _shell(self, script: str) -> ShellResult:
+        if not self._in_session or self._session_busy:
+            return await self._shell_v2(script)
+        self._session_busy = True
+        try:
+            if self._session is None:
+                self._session = await _connect(self.server, lambda: _ShellSession(self.serial))
+                await self._session.ready
+            return await self._session.run(script)
+        except BaseException:
+            await self._close_session()  # a failed, timed-out or cancelled call leaves it in an unknown state
+            raise
+        finally:
+            self._session_busy = False
 
     async def _shell_v2(self, script: str) -> ShellResult:
         try:
@@ -240,6 +288,124 @@ class _ShellCall(asyncio.Protocol):
         if not self.answer.done():
             self.answer.set_exception(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
         self.closed.set_result(None)
+
+
+class _ShellSession(asyncio.Protocol):
+    """An interactive ``shell,v2,raw:`` kept open, running one command at a time: the command
+    line ends with ``; echo M$?; echo M >&2`` (M: a random marker), and its answer is what comes
+    on stdout and stderr before the marker, with the status that follows it on stdout."""
+
+    def __init__(self, serial: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self._services = [f"host:transport:{serial}", "shell,v2,raw:"]
+        self._accepted = 0
+        self._buffer = bytearray()
+        self._marker = b"TMX" + secrets.token_hex(12).encode()
+        self._streams = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
+        self._unsearched = {_SHELL_V2_STDOUT: 0, _SHELL_V2_STDERR: 0}  # where the marker may start
+        self._answer: asyncio.Future[ShellResult] | None = None
+        self._transport: asyncio.Transport | None = None
+
+    async def run(self, script: str) -> ShellResult:
+        assert self._transport is not None and self._answer is None
+        line = f"{script}; echo {self._marker.decode()}$?; echo {self._marker.decode()} >&2\n".encode()
+        for start in range(0, len(line), _STDIN_PACKET):
+            chunk = line[start:start + _STDIN_PACKET]
+            self._transport.write(struct.pack("<BI", _SHELL_V2_STDIN, len(chunk)) + chunk)
+        self._answer = asyncio.get_running_loop().create_future()
+        try:
+            return await self._answer
+        finally:
+            self._answer = None
+
+    async def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            await self.closed
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.write(_request(self._services[0]))
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        try:
+            while self._accepted < 2:
+                if not _accepted(self._buffer, self._services[self._accepted], gone_on_fail=self._accepted == 0):
+                    return
+                self._accepted += 1
+                if self._accepted == 1 and self._transport is not None:
+                    self._transport.write(_request(self._services[1]))
+                else:
+                    self.ready.set_result(None)
+            self._read_packets()
+        except (AdbError, ValueError) as error:
+            self._fail(error)
+
+    def _read_packets(self) -> None:
+        buffer, start = self._buffer, 0
+        while len(buffer) - start >= 5:
+            kind, length = struct.unpack_from("<BI", buffer, start)
+            end = start + 5 + length
+            if len(buffer) < end:
+                break
+            if kind == _SHELL_V2_EXIT:  # the shell itself ended (nothing the daemon sends exits it)
+                raise AdbError("the device's shell session ended")
+            if kind in self._streams:
+                self._streams[kind] += buffer[start + 5:end]
+            start = end
+        del buffer[:start]
+        self._answer_if_done()
+
+    def _find_marker(self, kind: int) -> int:
+        """Where the marker starts in that stream, or -1; a 100 kB dump is not searched again
+        for every packet that adds to it."""
+        stream = self._streams[kind]
+        at = stream.find(self._marker, self._unsearched[kind])
+        if at < 0:
+            self._unsearched[kind] = max(0, len(stream) - len(self._marker))
+        return at
+
+    def _answer_if_done(self) -> None:
+        out, err = self._streams[_SHELL_V2_STDOUT], self._streams[_SHELL_V2_STDERR]
+        at_out, at_err = self._find_marker(_SHELL_V2_STDOUT), self._find_marker(_SHELL_V2_STDERR)
+        if at_out < 0 or at_err < 0:
+            return
+        status_end = out.find(b"\n", at_out)
+        if status_end < 0 or len(err) <= at_err + len(self._marker):
+            return
+        if err[at_err + len(self._marker)] != ord("\n"):
+            raise ValueError("the marker on stderr is not a line of its own")
+        code = int(out[at_out + len(self._marker):status_end])
+        result = ShellResult(bytes(out[:at_out]), bytes(err[:at_err]), code)
+        del out[:status_end + 1], err[:at_err + len(self._marker) + 1]
+        self._unsearched = {_SHELL_V2_STDOUT: 0, _SHELL_V2_STDERR: 0}
+        if self._answer is None or self._answer.done():
+            raise AdbError("the device's shell answered a command nobody sent")
+        self._answer.set_result(result)
+
+    def _fail(self, error: BaseException) -> None:
+        for future in (self.ready, self._answer):
+            if future is not None and not future.done():
+                future.set_exception(error)
+        if self._transport is not None:
+            self._transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
+        self.closed.set_result(None)
+
+
+async def _connect(server: str, protocol: Callable[[], P]) -> P:
+    """A connection to the adb server driven by ``protocol``; unreachable means the device is gone."""
+    try:
+        _, connected = await open_protocol(server, protocol)
+    except OSError as error:
+        raise DeviceGone(f"adb server {server} unreachable: {error.strerror or error}") from None
+    return connected
 
 
 def _request(service: str) -> bytes:

@@ -237,6 +237,10 @@ class DeviceWorker:
 
     async def _script(self, runner: Runner | None, ctx: RunContext, counter: collections.Counter[str]) -> Any:
         adb_device.calls.set(counter)  # this task's own context: counts its adb calls only
+        async with self._adb.session():  # the task's shell calls share one shell, closed when it ends
+            return await self._run_script(runner, ctx)
+
+    async def _run_script(self, runner: Runner | None, ctx: RunContext) -> Any:
         if runner is None:
             raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED,
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)

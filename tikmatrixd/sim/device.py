@@ -35,13 +35,15 @@ from tikmatrixd.sim.state import (
     default_accounts,
 )
 from tikmatrixd.sim.sync import serve_sync
-from tikmatrixd.sim.transport import Connection, ServiceHandler, Stream
+from tikmatrixd.sim.transport import Connection, ServiceHandler, Stream, TransportClosed
 from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, N, Node, hit, status_bar
 
 #: (model, product/device) pairs handed out round-robin so `adb devices -l` shows variety.
 MODELS = (("Pixel 6a", "bluejay"), ("Pixel 3a", "sargo"), ("SM-A525F", "a52q"), ("Redmi Note 10", "mojito"))
 #: In fast mode an upload shows its progress for this long, so scripts can see it happen.
 FAST_UPLOAD_SECONDS = 0.2
+#: Shell v2 packets the host sends (notes/adb-wire.md).
+_SHELL_V2_STDIN, _SHELL_V2_CLOSE_STDIN = 0, 4
 REALISTIC_UPLOAD_SECONDS = 8.0
 
 
@@ -159,6 +161,8 @@ class SimDevice:
     def _open_service(self, service: str) -> ServiceHandler | None:
         name, _, _cmd = service.partition(":")
         kind, *options = name.split(",")
+        if kind == "shell" and "v2" in options and not _cmd:
+            return self._shell_v2_session
         if kind == "shell":
             return self._shell_v2 if "v2" in options else self._shell_legacy
         if kind == "exec":
@@ -172,12 +176,13 @@ class SimDevice:
         self.state.pushed.append({"path": normalize(path), "size": len(f.data) if f else 0,
                                   "sha256": f.sha256 if f else "", "at": time.time()})
 
-    async def run_command(self, line: str, service: str = "shell") -> tuple[shell.Result, bool]:
-        """Run a shell line; the bool says whether the transport must now be dropped (fault)."""
+    async def run_command(self, line: str, service: str = "shell", status: int = 0) -> tuple[shell.Result, bool]:
+        """Run a shell line (``status``: the ``$?`` it starts with); the bool says whether the
+        transport must now be dropped (fault)."""
         record = CommandRecord(at=time.time(), command=line, service=service)
         self.state.commands.append(record)
         await self.delay("default")
-        result = await shell.run(self, line)
+        result = await shell.run(self, line, status)
         record.exit_code = result.code
         drop = False
         if self.faults.drop_next > 0:
@@ -208,6 +213,46 @@ class SimDevice:
             out += struct.pack("<BI", 2, len(result.err)) + result.err
         out += struct.pack("<BIB", 3, 1, result.code & 0xFF)
         await stream.write(bytes(out))
+
+    async def _shell_v2_session(self, stream: Stream, service: str) -> None:
+        """``shell,v2`` without a command: an interactive sh reading its stdin packets (id 0), which
+        runs each whole line as it arrives and answers with the same stdout/stderr packets; it
+        ends at close-stdin (id 4) or when the host closes the stream."""
+        pending, status = b"", 0
+        try:
+            while True:
+                kind, length = struct.unpack("<BI", await stream.read_exactly(5))
+                data = await stream.read_exactly(length) if length else b""
+                if kind == _SHELL_V2_CLOSE_STDIN:
+                    break
+                if kind != _SHELL_V2_STDIN:
+                    continue
+                pending += data
+                while (end := pending.find(b"\n")) >= 0:
+                    line = pending[:end].decode("utf-8", "replace")
+                    while not shell.complete(line) and (more := pending.find(b"\n", end + 1)) >= 0:
+                        end = more  # a newline inside quotes: the command goes on
+                        line = pending[:end].decode("utf-8", "replace")
+                    if not shell.complete(line):
+                        break
+                    pending = pending[end + 1:]
+                    if not line.strip():
+                        continue
+                    result, drop = await self.run_command(line, "shell", status)
+                    if drop:
+                        await stream.conn.close()
+                        return
+                    status = result.code
+                    out = b""
+                    if result.out:
+                        out += struct.pack("<BI", 1, len(result.out)) + result.out
+                    if result.err:
+                        out += struct.pack("<BI", 2, len(result.err)) + result.err
+                    if out:
+                        await stream.write(out)
+        except TransportClosed:
+            return
+        await stream.write(struct.pack("<BIB", 3, 1, status & 0xFF))
 
     async def delay(self, kind: str) -> float:
         """Sleep as long as a real phone takes for a command of ``kind``; returns the seconds drawn."""

@@ -1,7 +1,7 @@
 """A small ``/system/bin/sh``: enough of mksh for what adbutils, the adb CLI and our daemon send.
 
 Supports ``;``, ``&&``, ``||``, pipes, ``$?``, single/double quotes, backslash
-escapes and ``>``/``>>``/``2>&1``/``2>/dev/null`` redirections. Commands are
+escapes and ``>``/``>>``/``2>&1``/``>&2``/``2>/dev/null`` redirections. Commands are
 looked up in :data:`COMMANDS` (see :mod:`tikmatrixd.sim.commands`); anything
 else answers ``/system/bin/sh: X: not found`` with status 127, like a phone.
 """
@@ -37,6 +37,7 @@ class Simple:
     stdout_to: str | None = None
     append: bool = False
     stderr_to_stdout: bool = False
+    stdout_to_stderr: bool = False
     stderr_null: bool = False
 
 
@@ -113,7 +114,7 @@ def tokenize(line: str) -> list[tuple[str, str]]:
             i += 2
         elif c in ";|&<>" or (c == "2" and not in_word and line[i + 1:i + 2] == ">"):
             flush()
-            for op in ("2>&1", "2>", "&&", "||", ">>", ";", "|", ">", "<", "&"):
+            for op in ("2>&1", "2>", ">&2", "&&", "||", ">>", ";", "|", ">", "<", "&"):
                 if line.startswith(op, i):
                     tokens.append(("op", op))
                     i += len(op)
@@ -176,11 +177,23 @@ def parse(line: str) -> list[tuple[str, Pipeline]]:
                 simple.stderr_null = True
         elif value == "2>&1":
             simple.stderr_to_stdout = True
+        elif value == ">&2":
+            simple.stdout_to_stderr = True
         elif value == "<":
             i += 1  # stdin redirection: ignored
         i += 1
     end_pipeline(";")
     return items
+
+
+def complete(text: str) -> bool:
+    """Whether ``text`` is a whole command line (no quote left open), as sh decides when to run
+    what it read from its input."""
+    try:
+        tokenize(text)
+    except ShellSyntaxError as error:
+        return "unterminated" not in str(error)
+    return not text.endswith("\\")
 
 
 async def run(device: SimDevice, line: str, status: int = 0) -> Result:
@@ -202,6 +215,8 @@ async def run(device: SimDevice, line: str, status: int = 0) -> Result:
             result = await run_simple(device, argv, stdin)
             if simple.stderr_to_stdout:
                 result.out, result.err = result.out + result.err, b""
+            if simple.stdout_to_stderr:
+                result.out, result.err = b"", result.err + result.out
             if simple.stderr_null:
                 result.err = b""
             if simple.stdout_to:
