@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import os
 import socket
@@ -12,6 +13,7 @@ import time
 import pytest
 
 from tikmatrixd.adb import device as adb_device
+from tikmatrixd.adb import host
 from tikmatrixd.adb.device import Adb, AdbError, AdbTimeout, DeviceGone
 
 
@@ -190,3 +192,36 @@ async def test_a_phone_that_drops_mid_session_is_gone_and_a_new_session_serves_i
         device.faults.drop_next = 1
         with pytest.raises(DeviceGone):
             await adb.shell(["echo", "y"])
+
+
+async def test_a_full_unix_socket_backlog_delays_a_call_but_does_not_fail_it(tmp_path):
+    """A thousand phones calling at once fill the adb server's listen backlog; on a Unix socket
+    connect() then answers EAGAIN ("try again"), which asyncio's own connect mistakes for "in
+    progress" and hands back an unconnected socket. The call must wait for room instead."""
+    path = str(tmp_path / "adb.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(path)
+        server.listen(0)
+        queued = []
+        with contextlib.ExitStack() as stack:
+            while True:  # fill the backlog with connections nobody accepts yet
+                filler = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+                filler.setblocking(False)
+                try:
+                    filler.connect(path)
+                except BlockingIOError:
+                    break
+                queued.append(filler)
+            call = asyncio.create_task(host.open_stream(f"localfilesystem:{path}"))
+            await asyncio.sleep(0.05)
+            assert not call.done()  # waiting for room, not failed
+            server.setblocking(False)
+            for _ in queued:
+                server.accept()[0].close()
+            reader, writer = await asyncio.wait_for(call, 5)
+            accepted, _ = await asyncio.get_running_loop().sock_accept(server)
+            with accepted:
+                writer.write(b"000chost:version")
+                await writer.drain()
+                assert accepted.recv(100) == b"000chost:version"
+            writer.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -59,7 +60,7 @@ async def open_stream(address: str) -> tuple[asyncio.StreamReader, asyncio.Strea
     """A new connection to the adb server at ``address`` (``host:port`` or ``localfilesystem:PATH``)."""
     path = unix_path(address)
     if path is not None:
-        return await asyncio.open_unix_connection(path)
+        return await asyncio.open_unix_connection(sock=await _unix_socket(path))
     host, port = split_address(address)
     return await asyncio.open_connection(host, port)
 
@@ -69,9 +70,33 @@ async def open_protocol(address: str, protocol: Callable[[], P]) -> tuple[asynci
     loop = asyncio.get_running_loop()
     path = unix_path(address)
     if path is not None:
-        return await loop.create_unix_connection(protocol, path)
+        return await loop.create_unix_connection(protocol, sock=await _unix_socket(path))
     host, port = split_address(address)
     return await loop.create_connection(protocol, host, port)
+
+
+#: Waits between tries while a Unix socket's listen backlog is full.
+_BACKLOG_FULL_WAITS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+async def _unix_socket(path: str) -> socket.socket:
+    """A connected Unix socket. When the server's listen backlog is full, connect() answers EAGAIN,
+    which for a Unix socket means "try again", not "in progress" as asyncio's own connect takes it:
+    that hands back a socket that is not connected, and its first send fails (ENOTCONN). A
+    thousand phones calling at once fill adb's backlog. The caller's timeout bounds the tries."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    waits = iter(_BACKLOG_FULL_WAITS)
+    try:
+        while True:
+            try:
+                sock.connect(path)
+                return sock
+            except BlockingIOError:
+                await asyncio.sleep(next(waits, _BACKLOG_FULL_WAITS[-1]))
+    except BaseException:
+        sock.close()
+        raise
 
 
 async def _read_block(reader: asyncio.StreamReader) -> str:

@@ -189,6 +189,8 @@ def parse(line: str) -> list[tuple[str, Pipeline]]:
 def complete(text: str) -> bool:
     """Whether ``text`` is a whole command line (no quote left open), as sh decides when to run
     what it read from its input."""
+    if not any(c in text for c in "'\"\\"):
+        return True
     try:
         tokenize(text)
     except ShellSyntaxError as error:
