@@ -1,8 +1,8 @@
 """Device calls (shell, push) spoken natively to the adb server on asyncio.
 
-Each call opens one connection to the adb server, switches it to the
-device (``host:transport:SERIAL``) and opens one service on it: no thread,
-no second connection, no sleep. A call has a timeout, and a timeout or a
+A call opens one connection to the adb server, switches it to the device
+(``host:transport:SERIAL``) and opens one service on it: no thread, no
+second connection, no sleep (a task's shell calls share one: see below). A call has a timeout, and a timeout or a
 cancellation (a stopped task) closes its connection at once, so a stopped
 task never keeps the device busy.
 
