@@ -2,7 +2,7 @@
 
 A call opens one connection to the adb server, switches it to the device
 (``host:transport:SERIAL``) and opens one service on it: no thread, no
-second connection, no sleep (a task's shell calls share one: see below). A call has a timeout, and a timeout or a
+second connection, no sleep (a worker's shell calls share one: see below). A call has a timeout, and a timeout or a
 cancellation (a stopped task) closes its connection at once, so a stopped
 task never keeps the device busy.
 
@@ -15,7 +15,7 @@ blocks a thread per call and needed private overrides to avoid its costs
 (notes/adb-wire.md: 20.8 ms per shell instead of 0.26 ms); the tests still
 use it as an independent client of the simulator.
 
-Within :meth:`DeviceAdb.session` (the worker opens one per task run), shell
+Within :meth:`DeviceAdb.session` (a worker holds one while it runs tasks), shell
 calls go through one interactive shell kept open instead: each command is a
 line on its stdin, followed on the same line by a marker that carries its
 exit status (``; echo M$?; echo M >&2``), so a call costs one write and the

@@ -141,15 +141,16 @@ class DeviceWorker:
 
     async def _drain(self) -> None:
         deps = self._deps
-        while not self._stopping:
-            claim = await deps.lifecycle.start_next(self.serial, schedule.day_start(deps.clock(), deps.config.tz),
-                                                    deps.config.caps.daily)
-            if claim.task is None:
-                if claim.next_at is not None:
-                    deps.scheduler.at(claim.next_at, self.serial)
-                return
-            if not await self._run(claim):
-                await self._until_healthy()
+        async with self._adb.session():  # tasks run back to back share one shell, closed once none is due
+            while not self._stopping:
+                claim = await deps.lifecycle.start_next(self.serial, schedule.day_start(deps.clock(), deps.config.tz),
+                                                        deps.config.caps.daily)
+                if claim.task is None:
+                    if claim.next_at is not None:
+                        deps.scheduler.at(claim.next_at, self.serial)
+                    return
+                if not await self._run(claim):
+                    await self._until_healthy()
 
     async def _device_call(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run a phone activity as a task of its own that stop() can cancel."""
@@ -237,10 +238,6 @@ class DeviceWorker:
 
     async def _script(self, runner: Runner | None, ctx: RunContext, counter: collections.Counter[str]) -> Any:
         adb_device.calls.set(counter)  # this task's own context: counts its adb calls only
-        async with self._adb.session():  # the task's shell calls share one shell, closed when it ends
-            return await self._run_script(runner, ctx)
-
-    async def _run_script(self, runner: Runner | None, ctx: RunContext) -> Any:
         if runner is None:
             raise ScriptFailure(ErrorReason.NOT_IMPLEMENTED,
                                 f"{ctx.task.script_name} cannot run on phones yet", acted=False)
