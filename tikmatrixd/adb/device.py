@@ -2,9 +2,10 @@
 
 A call opens one connection to the adb server, switches it to the device
 (``host:transport:SERIAL``) and opens one service on it: no thread, no
-second connection, no sleep (a worker's shell calls share one: see below). A call has a timeout, and a timeout or a
-cancellation (a stopped task) closes its connection at once, so a stopped
-task never keeps the device busy.
+second connection, no sleep (a worker's shell calls share one: see below).
+A call has a timeout, and a timeout or a cancellation (a stopped task)
+closes its connection at once, so a stopped task never keeps the device
+busy.
 
 A shell call is an :class:`asyncio.Protocol` that answers the adb server
 from its ``data_received``: the whole exchange costs the event loop the
@@ -174,7 +175,7 @@ class DeviceAdb:
         self._session_busy = True
         try:
             if self._session is None:
-                self._session = await _connect(self.server, lambda: _ShellSession(self.serial))
+                _, self._session = await _connect(self.server, lambda: _ShellSession(self.serial))
                 await self._session.ready
             return await self._session.run(script)
         except BaseException:
@@ -184,10 +185,7 @@ class DeviceAdb:
             self._session_busy = False
 
     async def _shell_v2(self, script: str) -> ShellResult:
-        try:
-            transport, call = await open_protocol(self.server, lambda: _ShellCall(self.serial, script))
-        except OSError as error:
-            raise DeviceGone(f"adb server {self.server} unreachable: {error.strerror or error}") from None
+        transport, call = await _connect(self.server, lambda: _ShellCall(self.serial, script))
         try:
             result = await call.answer
         except BaseException:
@@ -268,21 +266,14 @@ class _ShellCall(asyncio.Protocol):
             self.answer.set_exception(error)
 
     def _read_packets(self) -> None:
-        """``[id u8][len u32 LE][data]`` packets, until the exit status."""
-        buffer, start = self._buffer, 0
-        while len(buffer) - start >= 5:
-            kind, length = struct.unpack_from("<BI", buffer, start)
-            end = start + 5 + length
-            if len(buffer) < end:
-                break
+        """The output packets, until the exit status."""
+        for kind, data in _take_packets(self._buffer):
             if kind == _SHELL_V2_EXIT:
                 out, err = self._streams.values()
-                self.answer.set_result(ShellResult(bytes(out), bytes(err), buffer[start + 5] if length else 0))
+                self.answer.set_result(ShellResult(bytes(out), bytes(err), data[0] if data else 0))
                 return
             if kind in self._streams:
-                self._streams[kind] += buffer[start + 5:end]
-            start = end
-        del buffer[:start]
+                self._streams[kind] += data
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.answer.done():
@@ -310,11 +301,11 @@ class _ShellSession(asyncio.Protocol):
 
     async def run(self, script: str) -> ShellResult:
         assert self._transport is not None and self._answer is None
+        self._answer = asyncio.get_running_loop().create_future()
         line = f"{script}; echo {self._marker.decode()}$?; echo {self._marker.decode()} >&2\n".encode()
         for start in range(0, len(line), _STDIN_PACKET):
             chunk = line[start:start + _STDIN_PACKET]
             self._transport.write(struct.pack("<BI", _SHELL_V2_STDIN, len(chunk)) + chunk)
-        self._answer = asyncio.get_running_loop().create_future()
         try:
             return await self._answer
         finally:
@@ -346,18 +337,11 @@ class _ShellSession(asyncio.Protocol):
             self._fail(error)
 
     def _read_packets(self) -> None:
-        buffer, start = self._buffer, 0
-        while len(buffer) - start >= 5:
-            kind, length = struct.unpack_from("<BI", buffer, start)
-            end = start + 5 + length
-            if len(buffer) < end:
-                break
+        for kind, data in _take_packets(self._buffer):
             if kind == _SHELL_V2_EXIT:  # the shell itself ended (nothing the daemon sends exits it)
                 raise AdbError("the device's shell session ended")
             if kind in self._streams:
-                self._streams[kind] += buffer[start + 5:end]
-            start = end
-        del buffer[:start]
+                self._streams[kind] += data
         self._answer_if_done()
 
     def _find_marker(self, kind: int) -> int:
@@ -399,13 +383,27 @@ class _ShellSession(asyncio.Protocol):
         self.closed.set_result(None)
 
 
-async def _connect(server: str, protocol: Callable[[], P]) -> P:
+async def _connect(server: str, protocol: Callable[[], P]) -> tuple[asyncio.Transport, P]:
     """A connection to the adb server driven by ``protocol``; unreachable means the device is gone."""
     try:
-        _, connected = await open_protocol(server, protocol)
+        return await open_protocol(server, protocol)
     except OSError as error:
         raise DeviceGone(f"adb server {server} unreachable: {error.strerror or error}") from None
-    return connected
+
+
+def _take_packets(buffer: bytearray) -> list[tuple[int, bytearray]]:
+    """The whole shell v2 packets at the start of ``buffer`` (``[id u8][len u32 LE][data]``), as
+    (id, data), taken off it; a packet not all there yet stays."""
+    packets, start = [], 0
+    while len(buffer) - start >= 5:
+        kind, length = struct.unpack_from("<BI", buffer, start)
+        end = start + 5 + length
+        if len(buffer) < end:
+            break
+        packets.append((kind, buffer[start + 5:end]))
+        start = end
+    del buffer[:start]
+    return packets
 
 
 def _request(service: str) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,14 +85,7 @@ CREATE_SCHEMA, LIST_QUERY, BATCH_SCHEMA = CreateTaskSchema(), ListTasksQuery(), 
 
 @functools.cache
 def script_schema(script_name: str, context: ScriptContext) -> Schema:
-    return _built_schema(SCRIPTS[script_name].schema, context)
-
-
-@functools.lru_cache(maxsize=64)
-def _built_schema(factory: Callable[[ScriptContext], Schema], context: ScriptContext) -> Schema:
-    """Built once per script and context: marshmallow copies every field into each new schema,
-    which cost a create request twice its validation. A schema keeps no state between loads."""
-    return factory(context)
+    return SCRIPTS[script_name].schema(context)
 
 
 def _validate_create(app: web.Application, body: dict[str, Any], now: float,

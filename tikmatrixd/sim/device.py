@@ -42,9 +42,9 @@ from tikmatrixd.sim.ui import SCREEN_H, SCREEN_W, N, Node, hit, status_bar
 MODELS = (("Pixel 6a", "bluejay"), ("Pixel 3a", "sargo"), ("SM-A525F", "a52q"), ("Redmi Note 10", "mojito"))
 #: In fast mode an upload shows its progress for this long, so scripts can see it happen.
 FAST_UPLOAD_SECONDS = 0.2
+REALISTIC_UPLOAD_SECONDS = 8.0
 #: Shell v2 packets the host sends (notes/adb-wire.md).
 _SHELL_V2_STDIN, _SHELL_V2_CLOSE_STDIN = 0, 4
-REALISTIC_UPLOAD_SECONDS = 8.0
 
 
 class SimDevice:
@@ -159,9 +159,9 @@ class SimDevice:
 
     # -- services ------------------------------------------------------------
     def _open_service(self, service: str) -> ServiceHandler | None:
-        name, _, _cmd = service.partition(":")
+        name, _, command = service.partition(":")
         kind, *options = name.split(",")
-        if kind == "shell" and "v2" in options and not _cmd:
+        if kind == "shell" and "v2" in options and not command:
             return self._shell_v2_session
         if kind == "shell":
             return self._shell_v2 if "v2" in options else self._shell_legacy
