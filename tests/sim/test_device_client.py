@@ -143,6 +143,7 @@ async def test_a_session_answers_each_call_as_a_call_of_its_own_would(adb_server
         together = [await adb.shell(argv) for argv in SESSION_CALLS]
         assert open_streams(device) == 1  # one shell served them all, and is still open
         assert (await adb.shell_script("false; echo after $?")).text == "after 1\n"
+        assert (await adb.shell_script("echo a; echo b; ")).text == "a\nb\n"  # a trailing ; as sh -c takes it
     assert together == alone
     assert [r.code for r in together] == [0, 0, 0, 0, 1, 127, 0]
     assert together[6].out == bytes(range(256)) * 40 and together[1].text == "no newline at the end"

@@ -302,7 +302,8 @@ class _ShellSession(asyncio.Protocol):
     async def run(self, script: str) -> ShellResult:
         assert self._transport is not None and self._answer is None
         self._answer = asyncio.get_running_loop().create_future()
-        line = f"{script}; echo {self._marker.decode()}$?; echo {self._marker.decode()} >&2\n".encode()
+        body = script.rstrip().rstrip(";").rstrip() or ":"  # ("a;" then "; echo" would be a syntax error)
+        line = f"{body}; echo {self._marker.decode()}$?; echo {self._marker.decode()} >&2\n".encode()
         for start in range(0, len(line), _STDIN_PACKET):
             chunk = line[start:start + _STDIN_PACKET]
             self._transport.write(struct.pack("<BI", _SHELL_V2_STDIN, len(chunk)) + chunk)
@@ -338,8 +339,9 @@ class _ShellSession(asyncio.Protocol):
 
     def _read_packets(self) -> None:
         for kind, data in _take_packets(self._buffer):
-            if kind == _SHELL_V2_EXIT:  # the shell itself ended (nothing the daemon sends exits it)
-                raise AdbError("the device's shell session ended")
+            if kind == _SHELL_V2_EXIT:  # the shell itself ended: a command sh could not parse exits it
+                said = bytes(self._streams[_SHELL_V2_STDERR][-300:]).decode("utf-8", "replace").strip()
+                raise AdbError(f"the device's shell ended: {said or 'no message'}")
             if kind in self._streams:
                 self._streams[kind] += data
         self._answer_if_done()
