@@ -226,3 +226,16 @@ async def test_a_full_unix_socket_backlog_delays_a_call_but_does_not_fail_it(tmp
                 await writer.drain()
                 assert accepted.recv(100) == b"000chost:version"
             writer.close()
+
+
+async def test_a_session_lost_while_idle_is_opened_again_for_the_next_call(adb_server, device):
+    adb = client(adb_server, device, call_timeout=5)
+    async with adb.session():
+        assert (await adb.shell(["echo", "one"])).text == "one\n"
+        [shell] = [stream for conn in device.connections for stream in conn.streams.values()]
+        await shell.close()  # the phone's end goes away between two calls
+        assert await no_stream_left(device)
+        await asyncio.sleep(1.0)  # (long before the next call, as when a phone reconnects between tasks)
+        started = time.monotonic()
+        assert (await adb.shell(["echo", "two"])).text == "two\n"
+        assert time.monotonic() - started < 2  # at once, not after the call's timeout

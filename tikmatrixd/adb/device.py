@@ -174,6 +174,8 @@ class DeviceAdb:
             return await self._shell_v2(script)
         self._session_busy = True
         try:
+            if self._session is not None and self._session.closed.done():
+                self._session = None  # lost while idle (the phone or its adb server went away): nothing was sent
             if self._session is None:
                 _, self._session = await _connect(self.server, lambda: _ShellSession(self.serial))
                 await self._session.ready
