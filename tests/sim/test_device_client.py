@@ -239,3 +239,15 @@ async def test_a_session_lost_while_idle_is_opened_again_for_the_next_call(adb_s
         started = time.monotonic()
         assert (await adb.shell(["echo", "two"])).text == "two\n"
         assert time.monotonic() - started < 2  # at once, not after the call's timeout
+
+
+async def test_a_line_sh_cannot_parse_ends_the_session_with_sh_s_message(adb_server, device):
+    adb = client(adb_server, device)
+    alone = await adb.shell_script("echo a &&")  # sh -c: status 2 and the message
+    assert alone.code == 2 and b"syntax error" in alone.err
+    async with adb.session():
+        assert (await adb.shell(["echo", "first"])).text == "first\n"
+        with pytest.raises(AdbError, match="shell ended: .*syntax error"):
+            await adb.shell_script("echo a &&")  # a non-interactive sh reading its stdin exits
+        assert await no_stream_left(device)
+        assert (await adb.shell(["echo", "next"])).text == "next\n"  # in a new shell

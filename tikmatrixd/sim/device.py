@@ -248,6 +248,9 @@ class SimDevice:
                         out += struct.pack("<BI", 1, len(result.out)) + result.out
                     if result.err:
                         out += struct.pack("<BI", 2, len(result.err)) + result.err
+                    if result.syntax_error:  # a non-interactive sh exits on a line it cannot parse
+                        await stream.write(out + struct.pack("<BIB", 3, 1, status & 0xFF))
+                        return
                     if out:
                         await stream.write(out)
         except TransportClosed:

@@ -29,6 +29,8 @@ class Result:
     code: int = 0
     #: stdout and stderr in the order they were written (what a legacy `shell:` stream carries).
     mixed: bytes = b""
+    #: The line could not be parsed (a non-interactive sh reading its stdin exits there).
+    syntax_error: bool = False
 
 
 @dataclass
@@ -153,6 +155,8 @@ def parse(line: str) -> list[tuple[str, Pipeline]]:
             items.append((connector, pipeline))
         elif next_connector in ("&&", "||", "|"):
             raise ShellSyntaxError(f"syntax error: unexpected '{next_connector}'")
+        elif connector in ("&&", "||"):
+            raise ShellSyntaxError(f"syntax error: no command after '{connector}'")
         pipeline = Pipeline()
         connector = next_connector
 
@@ -204,7 +208,7 @@ async def run(device: SimDevice, line: str, status: int = 0) -> Result:
     try:
         items = parse(line)
     except ShellSyntaxError as exc:
-        return Result(err=f"/system/bin/sh: {exc}\n".encode(), code=2)
+        return Result(err=f"/system/bin/sh: {exc}\n".encode(), code=2, syntax_error=True)
     for connector, pipeline in items:
         if connector == "&&" and total.code != 0:
             continue
