@@ -333,7 +333,7 @@ class _ShellSession(asyncio.Protocol):
                 self._accepted += 1
                 if self._accepted == 1 and self._transport is not None:
                     self._transport.write(_request(self._services[1]))
-                else:
+                elif not self.ready.done():  # (cancelled with the call that waited for it)
                     self.ready.set_result(None)
             self._read_packets()
         except (AdbError, ValueError) as error:
