@@ -251,3 +251,4 @@ async def test_a_line_sh_cannot_parse_ends_the_session_with_sh_s_message(adb_ser
             await adb.shell_script("echo a &&")  # a non-interactive sh reading its stdin exits
         assert await no_stream_left(device)
         assert (await adb.shell(["echo", "next"])).text == "next\n"  # in a new shell
+
