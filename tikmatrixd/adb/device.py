@@ -233,15 +233,13 @@ class DeviceAdb:
             await close(writer)  # the socket is closed when the call returns, even a cancelled one
 
 
-class _ShellCall(asyncio.Protocol):
-    """One ``shell,v2`` call on one connection: asks for the device, then the service, then
-    collects the output packets, all as the adb server's bytes arrive."""
+class _ShellProtocol(asyncio.Protocol):
+    """A ``shell,v2`` service on one connection to the adb server: asks for the device, then the
+    service, then reads the output packets (:meth:`_read_packets`), all as the bytes arrive."""
 
-    def __init__(self, serial: str, script: str) -> None:
-        loop = asyncio.get_running_loop()
-        self.answer: asyncio.Future[ShellResult] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self._services = [f"host:transport:{serial}", f"shell,v2,raw:{script}"]
+    def __init__(self, serial: str, service: str) -> None:
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._services = [f"host:transport:{serial}", service]
         self._accepted = 0  # OKAYs received: 2 once the shell runs
         self._buffer = bytearray()
         self._streams = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
@@ -253,8 +251,6 @@ class _ShellCall(asyncio.Protocol):
         transport.write(_request(self._services[0]))
 
     def data_received(self, data: bytes) -> None:
-        if self.answer.done():
-            return
         self._buffer += data
         try:
             while self._accepted < 2:
@@ -263,12 +259,37 @@ class _ShellCall(asyncio.Protocol):
                 self._accepted += 1
                 if self._accepted == 1 and self._transport is not None:
                     self._transport.write(_request(self._services[1]))
+                else:
+                    self._started()
             self._read_packets()
         except (AdbError, ValueError) as error:
-            self.answer.set_exception(error)
+            self._fail(error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
+        self.closed.set_result(None)
+
+    def _started(self) -> None:
+        """The adb server accepted the service: the shell runs."""
+
+    def _read_packets(self) -> None:
+        raise NotImplementedError
+
+    def _fail(self, error: BaseException) -> None:
+        raise NotImplementedError
+
+
+class _ShellCall(_ShellProtocol):
+    """One ``shell,v2`` call: the shell runs the script and exits with its status."""
+
+    def __init__(self, serial: str, script: str) -> None:
+        super().__init__(serial, f"shell,v2,raw:{script}")
+        self.answer: asyncio.Future[ShellResult] = asyncio.get_running_loop().create_future()
 
     def _read_packets(self) -> None:
         """The output packets, until the exit status."""
+        if self.answer.done():
+            return
         for kind, data in _take_packets(self._buffer):
             if kind == _SHELL_V2_EXIT:
                 out, err = self._streams.values()
@@ -277,29 +298,22 @@ class _ShellCall(asyncio.Protocol):
             if kind in self._streams:
                 self._streams[kind] += data
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def _fail(self, error: BaseException) -> None:
         if not self.answer.done():
-            self.answer.set_exception(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
-        self.closed.set_result(None)
+            self.answer.set_exception(error)
 
 
-class _ShellSession(asyncio.Protocol):
+class _ShellSession(_ShellProtocol):
     """An interactive ``shell,v2,raw:`` kept open, running one command at a time: the command
     line ends with ``; echo M$?; echo M >&2`` (M: a random marker), and its answer is what comes
     on stdout and stderr before the marker, with the status that follows it on stdout."""
 
     def __init__(self, serial: str) -> None:
-        loop = asyncio.get_running_loop()
-        self.ready: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self._services = [f"host:transport:{serial}", "shell,v2,raw:"]
-        self._accepted = 0
-        self._buffer = bytearray()
+        super().__init__(serial, "shell,v2,raw:")
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._marker = b"TMX" + secrets.token_hex(12).encode()
-        self._streams = {_SHELL_V2_STDOUT: bytearray(), _SHELL_V2_STDERR: bytearray()}
         self._unsearched = {_SHELL_V2_STDOUT: 0, _SHELL_V2_STDERR: 0}  # where the marker may start
         self._answer: asyncio.Future[ShellResult] | None = None
-        self._transport: asyncio.Transport | None = None
 
     async def run(self, script: str) -> ShellResult:
         assert self._transport is not None and self._answer is None
@@ -319,25 +333,9 @@ class _ShellSession(asyncio.Protocol):
             self._transport.close()
             await self.closed
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        transport.write(_request(self._services[0]))
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        try:
-            while self._accepted < 2:
-                if not _accepted(self._buffer, self._services[self._accepted], gone_on_fail=self._accepted == 0):
-                    return
-                self._accepted += 1
-                if self._accepted == 1 and self._transport is not None:
-                    self._transport.write(_request(self._services[1]))
-                elif not self.ready.done():  # (cancelled with the call that waited for it)
-                    self.ready.set_result(None)
-            self._read_packets()
-        except (AdbError, ValueError) as error:
-            self._fail(error)
+    def _started(self) -> None:
+        if not self.ready.done():  # (cancelled with the call that waited for it)
+            self.ready.set_result(None)
 
     def _read_packets(self) -> None:
         for kind, data in _take_packets(self._buffer):
@@ -381,10 +379,6 @@ class _ShellSession(asyncio.Protocol):
                 future.set_exception(error)
         if self._transport is not None:
             self._transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(exc or asyncio.IncompleteReadError(bytes(self._buffer), None))
-        self.closed.set_result(None)
 
 
 async def _connect(server: str, protocol: Callable[[], P]) -> tuple[asyncio.Transport, P]:

@@ -108,7 +108,7 @@ def _parse_stock(xml: str) -> list[Node] | None:
     except (_Unsure, IndexError):
         return None
     # Every tag read (the nodes, their ends, and <?xml>, <hierarchy>, </hierarchy>) and none left
-    # open: else something did not match, and expat reads the dump.
+    # open: else something did not match (or a value holds a raw "<"), and expat reads the dump.
     if open_nodes != [-1] or xml.count("<") != len(nodes) + closed + 2 + xml.startswith("<?xml"):
         return None
     return nodes
@@ -119,8 +119,6 @@ def _value(raw: str) -> str:
     entities replaced (``&#10;`` stays a line break)."""
     if "\n" in raw or "\r" in raw or "\t" in raw:
         raw = raw.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    if "<" in raw:
-        raise _Unsure()  # not allowed in a value: expat refuses the dump
     if "&" in raw:
         if raw.count("&") != len(_ENTITY.findall(raw)):
             raise _Unsure()  # a bare "&": the same
